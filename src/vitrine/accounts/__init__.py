@@ -1,0 +1,1 @@
+"""Operator accounts: who may run a showroom, with hashed passwords."""

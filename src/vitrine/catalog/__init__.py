@@ -1,0 +1,1 @@
+"""The catalog: products, variants, prices and product images, and catalog import."""

@@ -1,0 +1,157 @@
+"""Catalog use cases: import a parsed catalog, list and read products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from vitrine.catalog.importer import ParsedCatalog, ProductDraft, RowProblem
+from vitrine.catalog.models import Product, ProductImage, Variant
+from vitrine.media import ImageRefused, MediaStore, StoredImage
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def import_catalog(
+    *, db_session: Session, media: MediaStore, parsed: ParsedCatalog
+) -> ImportReport:
+    """Import every valid product in one transaction owned by the caller; report the rest.
+
+    A product whose images are missing or are not images is skipped whole and reported,
+    so no product is stored half-complete.
+    """
+    report = ImportReport(problems=list(parsed.problems))
+    taken_variant_skus = _variant_skus_owned_elsewhere(db_session, parsed.products)
+    for draft in parsed.products:
+        problem = _clash(draft, taken_variant_skus)
+        if problem is None:
+            problem, stored = _store_images(draft, media)
+        if problem is not None:
+            report.problems.append(problem)
+            continue
+        created = _upsert_product(db_session, draft, stored)
+        (report.created if created else report.updated).append(draft.sku)
+    db_session.flush()
+    return report
+
+
+def _variant_skus_owned_elsewhere(
+    db_session: Session, drafts: list[ProductDraft]
+) -> dict[str, str]:
+    wanted = [variant.sku for draft in drafts for variant in draft.variants]
+    if not wanted:
+        return {}
+    rows = db_session.execute(
+        select(Variant.sku, Product.sku).join(Product).where(Variant.sku.in_(wanted))
+    )
+    return {variant_sku: product_sku for variant_sku, product_sku in rows}
+
+
+def _clash(draft: ProductDraft, taken: dict[str, str]) -> RowProblem | None:
+    for variant in draft.variants:
+        owner = taken.get(variant.sku)
+        if owner is not None and owner != draft.sku:
+            return RowProblem(draft.where, f"SKU {variant.sku} already belongs to product {owner}")
+    return None
+
+
+def _store_images(
+    draft: ProductDraft, media: MediaStore
+) -> tuple[RowProblem | None, list[StoredImage]]:
+    stored = []
+    for path in draft.image_paths:
+        try:
+            stored.append(media.put_file(path))
+        except ImageRefused as error:
+            return RowProblem(draft.where, f"image {path}: {error}"), []
+    return None, stored
+
+
+def _upsert_product(db_session: Session, draft: ProductDraft, images: list[StoredImage]) -> bool:
+    product = db_session.scalar(
+        select(Product).where(Product.sku == draft.sku).options(selectinload(Product.variants))
+    )
+    created = product is None
+    if product is None:
+        product = Product(sku=draft.sku, name=draft.name)
+        db_session.add(product)
+    product.name = draft.name
+    product.description = draft.description
+    product.category = draft.category
+    product.brand = draft.brand
+    _upsert_variants(product, draft)
+    db_session.flush()
+    _add_images(db_session, product, images)
+    return created
+
+
+def _upsert_variants(product: Product, draft: ProductDraft) -> None:
+    existing = {variant.sku: variant for variant in product.variants}
+    for position, variant_draft in enumerate(draft.variants):
+        variant = existing.get(variant_draft.sku)
+        if variant is None:
+            variant = Variant(sku=variant_draft.sku)
+            product.variants.append(variant)
+        variant.label = variant_draft.label
+        variant.price_minor = variant_draft.price_minor
+        variant.currency = variant_draft.currency
+        variant.position = position
+
+
+def _add_images(db_session: Session, product: Product, images: list[StoredImage]) -> None:
+    known = set(
+        db_session.scalars(select(ProductImage.sha256).where(ProductImage.product_id == product.id))
+    )
+    for image in images:
+        if image.sha256 in known:
+            continue
+        known.add(image.sha256)
+        db_session.add(
+            ProductImage(
+                product_id=product.id,
+                source="catalog",
+                media_key=image.media_key,
+                sha256=image.sha256,
+                width=image.width,
+                height=image.height,
+            )
+        )
+
+
+def list_products(*, db_session: Session, limit: int = 500, offset: int = 0) -> list[Product]:
+    return list(
+        db_session.scalars(
+            select(Product)
+            .options(selectinload(Product.variants), selectinload(Product.images))
+            .order_by(Product.category, Product.name)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def count_products(*, db_session: Session) -> int:
+    return int(db_session.scalar(select(func.count()).select_from(Product)) or 0)
+
+
+def get_product(*, db_session: Session, product_id: str) -> Product | None:
+    return db_session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(selectinload(Product.variants), selectinload(Product.images))
+    )
+
+
+def get_product_by_sku(*, db_session: Session, sku: str) -> Product | None:
+    return db_session.scalar(select(Product).where(Product.sku == sku))

@@ -1,0 +1,74 @@
+"""One Settings object, read once from VITRINE_* environment variables and an optional file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+
+
+def _settings_file() -> str | None:
+    return os.environ.get("VITRINE_SETTINGS_FILE")
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one Vitrine installation."""
+
+    model_config = SettingsConfigDict(env_prefix="VITRINE_", extra="forbid")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default=Path("vitrine-data"), description="Media, indexes, SQLite db.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means SQLite at <data_dir>/vitrine.db.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str = DEVELOPMENT_SECRET
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    languages: list[str] = Field(default_factory=lambda: ["fr", "en", "zh"])
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_data_dir(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_development(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("VITRINE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vitrine.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from overrides, then VITRINE_* variables, then the file VITRINE_SETTINGS_FILE."""
+    env_file = _settings_file()
+    if env_file is not None and not Path(env_file).is_file():
+        raise FileNotFoundError(f"settings file {env_file} (VITRINE_SETTINGS_FILE) does not exist")
+    return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg, arg-type]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Showrooms and the products they put on display."""

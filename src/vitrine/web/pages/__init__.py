@@ -1,0 +1,1 @@
+"""HTML page routers (Jinja2 templates), mobile-first."""

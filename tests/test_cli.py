@@ -1,0 +1,86 @@
+"""The `vitrine` command: each bad input gives one clear message and a non-zero exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.factories import write_csv, write_photo
+from vitrine.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_unknown_options_are_refused() -> None:
+    code, output = _run("demo", "--colour", "red")
+    assert code == 2
+    assert "No such option: --colour" in output
+
+
+def test_db_upgrade_creates_the_data_dir_and_schema(tmp_path: Path) -> None:
+    code, output = _run("--data-dir", str(tmp_path / "fresh"), "db", "upgrade")
+    assert code == 0, output
+    assert "up to date" in output
+    assert (tmp_path / "fresh" / "vitrine.db").is_file()
+
+
+def test_a_data_dir_that_is_a_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, output = _run("--data-dir", str(tmp_path / "file"), "db", "upgrade")
+    assert code == 1
+    assert f"cannot create data directory {tmp_path / 'file'}" in output
+
+
+def test_a_database_that_does_not_answer_is_named(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/vitrine"
+    code, output = _run("--data-dir", str(tmp_path), "--database-url", url, "db", "upgrade")
+    assert code == 1
+    assert "does not answer" in output
+
+
+def test_catalog_import_reports_bad_rows_and_keeps_good_ones(tmp_path: Path) -> None:
+    write_photo(tmp_path / "a.jpg")
+    catalog = write_csv(
+        tmp_path / "c.csv", "sku,name,price,images", "A,Apple,1.20,a.jpg", "B,Bad,-1,"
+    )
+    code, output = _run("--data-dir", str(tmp_path / "d"), "catalog", "import", str(catalog))
+    assert code == 2
+    assert "created 1 products" in output
+    assert "line 3: price '-1' is negative" in output
+    code, output = _run("--data-dir", str(tmp_path / "d"), "catalog", "import", str(catalog))
+    assert "created 0 products, updated 1" in output
+
+
+def test_catalog_import_with_missing_columns_stores_nothing(tmp_path: Path) -> None:
+    catalog = write_csv(tmp_path / "c.csv", "sku,name", "A,Apple")
+    code, output = _run("--data-dir", str(tmp_path / "d"), "catalog", "import", str(catalog))
+    assert code == 1
+    assert "no column price" in output
+    assert not (tmp_path / "d").exists()
+
+
+def test_users_create_refuses_weak_passwords_and_duplicates(tmp_path: Path) -> None:
+    base = ("--data-dir", str(tmp_path), "users", "create", "ana@shop.fr", "--role", "admin")
+    code, output = _run(*base, "--password", "short")
+    assert (code, "at least 10 characters" in output) == (1, True)
+    code, output = _run(*base, "--password", "a-long-enough-secret")
+    assert (code, "operator ana@shop.fr (admin) created" in output) == (0, True)
+    code, output = _run(*base, "--password", "a-long-enough-secret")
+    assert (code, "exists already" in output) == (1, True)
+
+
+def test_invalid_settings_from_the_environment_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VITRINE_PORT", "not-a-port")
+    code, output = _run("--data-dir", str(tmp_path), "db", "upgrade")
+    assert code == 1
+    assert "invalid settings" in output
+    assert "port" in output

@@ -1,0 +1,54 @@
+"""The JSON API under /api/v1 serves the catalog and is documented in OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_health_counts_the_catalog(client: TestClient) -> None:
+    assert client.get("/api/v1/health").json() == {
+        "status": "ok",
+        "products": 81,
+        "version": "0.1.0",
+    }
+
+
+def test_products_are_paged_with_prices_in_minor_units(client: TestClient) -> None:
+    page = client.get("/api/v1/products", params={"limit": 5, "offset": 2}).json()
+    assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (81, 5, 2, 5)
+    variant = page["items"][0]["variants"][0]
+    assert isinstance(variant["price_minor"], int)
+    assert variant["currency"] == "EUR"
+
+
+def test_a_product_is_read_by_its_opaque_id(client: TestClient) -> None:
+    item = client.get("/api/v1/products", params={"limit": 1}).json()["items"][0]
+    assert len(item["id"]) == 32
+    product = client.get(f"/api/v1/products/{item['id']}").json()
+    assert product["sku"] == item["sku"]
+    image = client.get(product["image_urls"][0])
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/jpeg"
+
+
+def test_unknown_ids_and_bad_paging_are_clear_errors(client: TestClient) -> None:
+    assert client.get("/api/v1/products/1").status_code == 404
+    assert client.get("/api/v1/products/1").json() == {"detail": "no product 1"}
+    assert client.get("/api/v1/products", params={"limit": 0}).status_code == 422
+    assert client.get("/api/v1/showrooms/nowhere").status_code == 404
+    assert client.get("/media/../vitrine.db").status_code == 404
+    assert client.get("/media/ab/absent.jpg").status_code == 404
+
+
+def test_the_showroom_lists_what_it_displays(client: TestClient) -> None:
+    showroom = client.get("/api/v1/showrooms/les-halles").json()
+    assert showroom["name"] == "Vitrine Les Halles"
+    assert len(showroom["products"]) == 81
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/products", "/api/v1/products/{product_id}", "/api/v1/health"} <= set(
+        spec["paths"]
+    )
+    assert client.get("/docs").status_code == 200
