@@ -99,7 +99,7 @@ def _csv_records(text: str) -> list[tuple[str, dict[str, Any]]]:
     records = []
     try:
         for row in reader:
-            surplus = row.pop(None, None)  # type: ignore[call-overload]
+            surplus = row.pop(None, None)
             cleaned = {key.strip(): (value or "").strip() for key, value in row.items()}
             if surplus:
                 cleaned["__extra__"] = "yes"
