@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vitrine.accounts.lockout import after_failure, is_locked
 from vitrine.accounts.models import OperatorAccount
 from vitrine.accounts.passwords import hash_password, verify_password
 
@@ -14,8 +17,15 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
 
+audit = logging.getLogger("vitrine.audit")
+
+
 class AccountError(ValueError):
     """An account request that cannot be carried out (the message says why)."""
+
+
+class LoginRefused(ValueError):
+    """Wrong email or password, or a locked account (the message is safe to show)."""
 
 
 def create_operator(
@@ -51,3 +61,31 @@ def check_password(*, db_session: Session, email: str, password: str) -> Operato
     if account is None or not verify_password(account.password_hash, password):
         return None
     return account
+
+
+def get_operator(*, db_session: Session, account_id: str) -> OperatorAccount | None:
+    return db_session.get(OperatorAccount, account_id)
+
+
+def authenticate(
+    *, db_session: Session, email: str, password: str, now: datetime, client: str
+) -> OperatorAccount:
+    """Check a login; repeated failures lock the account. Every attempt goes to the audit log."""
+    account = find_operator(db_session=db_session, email=email)
+    if account is None:
+        verify_password(_DUMMY_HASH, password)  # same time as a real check: no account probing
+        audit.warning("login refused: unknown account %r from %s", email, client)
+        raise LoginRefused("wrong email or password")
+    if is_locked(account.locked_until, now):
+        audit.warning("login refused: account %s locked, from %s", account.email, client)
+        raise LoginRefused("too many failed attempts: this account is locked for a while")
+    if not verify_password(account.password_hash, password):
+        account.failed_logins, account.locked_until = after_failure(account.failed_logins, now)
+        audit.warning("login refused: wrong password for %s from %s", account.email, client)
+        raise LoginRefused("wrong email or password")
+    account.failed_logins, account.locked_until = 0, None
+    audit.info("login: %s from %s", account.email, client)
+    return account
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-only-for-timing")

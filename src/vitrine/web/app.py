@@ -12,8 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vitrine import __version__
 from vitrine.installation import Installation
 from vitrine.web.api import catalog as catalog_api
-from vitrine.web.pages import shop
+from vitrine.web.pages import operator, shop
 from vitrine.web.pages.templating import templates
+from vitrine.web.security import LoginRequired
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -30,9 +31,11 @@ def create_app(installation: Installation) -> FastAPI:
     app.state.installation = installation
     app.include_router(catalog_api.router, prefix="/api/v1")
     app.include_router(shop.router)
+    app.include_router(operator.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(LoginRequired, _login_required)
     return app
 
 
@@ -59,3 +62,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
         {"status": error.status_code, "detail": error.detail, "title": "Vitrine"},
         status_code=error.status_code,
     )
+
+
+async def _login_required(request: Request, error: Exception) -> Response:
+    assert isinstance(error, LoginRequired)
+    return operator.login_redirect(error.next_path)
