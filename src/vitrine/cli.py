@@ -29,9 +29,17 @@ app = typer.Typer(
 catalog_app = typer.Typer(help="Import and inspect the catalog.", no_args_is_help=True)
 users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+lockers_app = typer.Typer(
+    help="Parcel lockers: sites, couriers, housekeeping.", no_args_is_help=True
+)
+locker_sites_app = typer.Typer(help="Locker sites.", no_args_is_help=True)
+couriers_app = typer.Typer(help="Courier API tokens.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+app.add_typer(lockers_app, name="lockers")
+lockers_app.add_typer(locker_sites_app, name="sites")
+lockers_app.add_typer(couriers_app, name="couriers")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -123,6 +131,72 @@ def users_create(
     out.print(f"operator {email} ({role}) created")
 
 
+@locker_sites_app.command("import")
+def locker_sites_import(
+    file: Annotated[Path, typer.Argument(help="CSV: ref,name,address,latitude,longitude,...")],
+) -> None:
+    """Create or update locker sites and their compartments (one count column per size)."""
+    from vitrine.lockers.service import import_sites
+    from vitrine.lockers.site_file import SiteFileError, read_site_file
+
+    settings = current_settings()
+    try:
+        parsed = read_site_file(file, list(settings.locker_sizes))
+    except SiteFileError as error:
+        fail(str(error))
+    with opened(settings) as installation, installation.session_factory() as session:
+        report = import_sites(db_session=session, rows=parsed.rows)
+    out.print(f"created {len(report.created)} sites, updated {len(report.updated)}")
+    for problem in [*parsed.problems, *report.problems]:
+        err.print(f"[yellow]skipped[/] {problem}", highlight=False)
+    if parsed.problems:
+        fail(f"{len(parsed.problems)} rows were not imported (see above)", code=2)
+
+
+@couriers_app.command("create")
+def couriers_create(name: str) -> None:
+    """Create a courier; its API token is printed once (only its hash is stored)."""
+    from vitrine.lockers.service import create_courier
+
+    with opened(current_settings()) as installation, installation.session_factory() as session:
+        courier, token = create_courier(db_session=session, name=name)
+    out.print(f"courier {courier.name} ({courier.id}); its token, shown only now:")
+    out.print(token, highlight=False)
+
+
+@couriers_app.command("revoke")
+def couriers_revoke(courier_id: str) -> None:
+    """Revoke a courier's token: its next request is refused."""
+    from vitrine.lockers.errors import LockerError
+    from vitrine.lockers.service import revoke_courier
+
+    with opened(current_settings()) as installation, installation.session_factory() as session:
+        try:
+            revoke_courier(db_session=session, courier_id=courier_id)
+        except LockerError as error:
+            fail(str(error))
+    out.print(f"courier {courier_id} revoked")
+
+
+@lockers_app.command("housekeeping")
+def lockers_housekeeping() -> None:
+    """Expire unpaid reservations, send reminders, return uncollected parcels, send the outbox."""
+    from vitrine.lockers.flows import housekeeping
+    from vitrine.lockers.policy import policy_from_settings
+    from vitrine.notifications.senders import LogSender
+
+    settings = current_settings()
+    with opened(settings) as installation, installation.session_factory() as session:
+        report = housekeeping(
+            db_session=session, policy=policy_from_settings(settings), sender=LogSender()
+        )
+    out.print(
+        f"{report.reservations_expired} reservations expired, {report.reminders} reminders, "
+        f"{report.returned_to_sender} parcels returned to sender, "
+        f"{report.messages_sent} messages sent"
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
@@ -143,7 +217,7 @@ def demo(
     ] = False,
 ) -> None:
     """Create the data dir, migrate, load the demo catalog and serve the demo showroom."""
-    from vitrine.demo.loader import load_demo
+    from vitrine.demo.loader import load_demo, load_demo_lockers
 
     settings = current_settings(**_server_overrides(host, port))
     with opened(settings) as installation:
@@ -157,6 +231,8 @@ def demo(
             showroom_path = f"/s/{loaded.showroom.slug}"
             if loaded.catalog_report is not None:
                 out.print(f"demo catalog: {len(loaded.catalog_report.created)} products loaded")
+        if load_demo_lockers(session_factory=installation.session_factory):
+            out.print("demo parcel lockers opened around Les Halles")
         _print_demo_welcome(
             settings, showroom_path, loaded.operator_email, loaded.operator_password
         )

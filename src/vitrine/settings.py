@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     languages: list[str] = Field(default_factory=lambda: ["fr", "en", "zh"])
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    pickup_hold_days: float = Field(default=3, gt=0, description="How long a pickup code works.")
+    pickup_reminder_hours: float = Field(default=24, ge=0, description="Reminder before expiry.")
+    reservation_minutes: float = Field(default=30, gt=0, description="Unpaid locker hold.")
+    locker_fallback_km: float = Field(default=3.0, ge=0, description="Reach of the fallback.")
+    locker_sizes: dict[str, tuple[int, int, int]] = Field(
+        default_factory=lambda: {"S": (8, 38, 64), "M": (19, 38, 64), "L": (41, 38, 64)},
+        description="Compartment sizes: code -> inner height, width, depth in cm.",
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -7,13 +7,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
 
-from vitrine.demo.loader import load_demo
-from vitrine.installation import open_installation
+from vitrine.demo.loader import load_demo, load_demo_lockers
+from vitrine.installation import Installation, open_installation
 from vitrine.settings import Settings
 from vitrine.web.app import create_app
 
@@ -31,13 +32,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class LiveShop:
+    url: str
+    installation: Installation
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
     data_dir = tmp_path_factory.mktemp("browser-data")
     settings = Settings(environment="test", data_dir=data_dir)
     installation = open_installation(settings)
     with installation.session_factory() as session, session.begin():
         load_demo(db_session=session, media=installation.media, data_dir=data_dir, currency="EUR")
+    load_demo_lockers(session_factory=installation.session_factory)
     port = _free_port()
     config = uvicorn.Config(create_app(installation), port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -48,7 +56,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield LiveShop(f"http://127.0.0.1:{port}", installation)
     server.should_exit = True
     thread.join(timeout=10)
     installation.dispose()
@@ -79,3 +87,8 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)  # type: ignore[attr-defined]
     return path
+
+
+@pytest.fixture
+def live_server(live_shop: LiveShop) -> str:
+    return live_shop.url

@@ -22,7 +22,7 @@ def test_a_shopper_browses_the_demo_showroom_on_a_phone(live_server: str, phone_
 
     phone_page.get_by_text("Granny Smith").click()
     expect(phone_page.locator("h1")).to_have_text("Granny Smith")
-    expect(phone_page.locator(".variants .price").first).to_contain_text("€")
+    expect(phone_page.locator(".variant .price").first).to_contain_text("€")
     image_loaded = phone_page.evaluate("document.querySelector('.product img').naturalWidth > 0")
     assert image_loaded
     screenshot(phone_page, "product-phone")

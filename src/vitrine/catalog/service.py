@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from vitrine.catalog.importer import ParsedCatalog, ProductDraft, RowProblem
-from vitrine.catalog.models import Product, ProductImage, Variant
+from vitrine.catalog.models import ExchangeRate, Product, ProductImage, Variant
+from vitrine.db import utc_now
 from vitrine.media import ImageRefused, MediaStore, StoredImage
 
 
@@ -155,3 +157,45 @@ def get_product(*, db_session: Session, product_id: str) -> Product | None:
 
 def get_product_by_sku(*, db_session: Session, sku: str) -> Product | None:
     return db_session.scalar(select(Product).where(Product.sku == sku))
+
+
+def find_products(
+    *, db_session: Session, query: str, product_ids: list[str] | None = None, limit: int = 20
+) -> list[Product]:
+    """Products whose name, category or brand contains every word of `query` (case-insensitive)."""
+    words = [word for word in query.lower().split() if word][:8]
+    if not words:
+        return []
+    statement = select(Product).options(
+        selectinload(Product.variants), selectinload(Product.images)
+    )
+    for word in words:
+        pattern = f"%{word}%"
+        statement = statement.where(
+            func.lower(Product.name).like(pattern)
+            | func.lower(Product.category).like(pattern)
+            | func.lower(Product.brand).like(pattern)
+        )
+    if product_ids is not None:
+        statement = statement.where(Product.id.in_(product_ids))
+    return list(db_session.scalars(statement.order_by(Product.name).limit(limit)))
+
+
+def get_variant(*, db_session: Session, variant_id: str) -> Variant | None:
+    return db_session.get(Variant, variant_id)
+
+
+def set_rate(*, db_session: Session, base: str, quote: str, rate: Decimal) -> None:
+    row = db_session.scalar(
+        select(ExchangeRate).where(ExchangeRate.base == base, ExchangeRate.quote == quote)
+    )
+    if row is None:
+        db_session.add(ExchangeRate(base=base, quote=quote, rate=rate))
+    else:
+        row.rate, row.updated_at = rate, utc_now()
+    db_session.flush()
+
+
+def rates_from(*, db_session: Session, base: str) -> dict[str, Decimal]:
+    rows = db_session.scalars(select(ExchangeRate).where(ExchangeRate.base == base))
+    return {row.quote: Decimal(row.rate) for row in rows}

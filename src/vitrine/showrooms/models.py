@@ -42,3 +42,19 @@ class DisplayItem(Base):
     )
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class ShelfTag(Base):
+    """A printed QR tag beside a display item; its short code makes every scan attributable."""
+
+    __tablename__ = "shelf_tags"
+
+    id: Mapped[str] = id_column()
+    code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    showroom_id: Mapped[str] = mapped_column(
+        ForeignKey("showrooms.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    created_at: Mapped[datetime] = created_at_column()

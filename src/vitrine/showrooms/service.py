@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vitrine.catalog.models import Product
-from vitrine.showrooms.models import DisplayItem, Showroom
+from vitrine.showrooms.models import DisplayItem, ShelfTag, Showroom
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -74,3 +75,42 @@ def displayed_products(*, db_session: Session, showroom: Showroom) -> list[Produ
 def count_display_items(*, db_session: Session, showroom: Showroom) -> int:
     query = select(func.count()).where(DisplayItem.showroom_id == showroom.id)
     return int(db_session.scalar(query) or 0)
+
+
+TAG_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_tag_code() -> str:
+    """8 characters of an unambiguous alphabet (31^8 ≈ 8.5e11 codes): short, hard to guess."""
+    return "".join(secrets.choice(TAG_ALPHABET) for _ in range(8))
+
+
+def ensure_shelf_tags(*, db_session: Session, showroom: Showroom) -> list[ShelfTag]:
+    """One shelf tag per display item of the showroom (existing tags are kept)."""
+    tags = {
+        tag.product_id: tag
+        for tag in db_session.scalars(select(ShelfTag).where(ShelfTag.showroom_id == showroom.id))
+    }
+    for product in displayed_products(db_session=db_session, showroom=showroom):
+        if product.id not in tags:
+            tag = ShelfTag(code=new_tag_code(), showroom_id=showroom.id, product_id=product.id)
+            db_session.add(tag)
+            tags[product.id] = tag
+    db_session.flush()
+    return list(tags.values())
+
+
+def find_shelf_tag(*, db_session: Session, code: str) -> ShelfTag | None:
+    return db_session.scalar(select(ShelfTag).where(ShelfTag.code == code.upper()))
+
+
+def get_showroom(*, db_session: Session, showroom_id: str) -> Showroom | None:
+    return db_session.get(Showroom, showroom_id)
+
+
+def displayed_product_ids(*, db_session: Session, showroom: Showroom) -> list[str]:
+    return list(
+        db_session.scalars(
+            select(DisplayItem.product_id).where(DisplayItem.showroom_id == showroom.id)
+        )
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -11,15 +13,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vitrine import __version__
 from vitrine.installation import Installation
+from vitrine.orders.payments import PaymentGateway
 from vitrine.web.api import catalog as catalog_api
-from vitrine.web.pages import operator, shop
+from vitrine.web.api import lockers as lockers_api
+from vitrine.web.pages import cart, operator, shop, tracking
+from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
-from vitrine.web.security import LoginRequired
+from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
+from vitrine.web.wiring import attach_engines
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(installation: Installation) -> FastAPI:
+def create_app(installation: Installation, gateway: PaymentGateway | None = None) -> FastAPI:
     app = FastAPI(
         title="Vitrine",
         version=__version__,
@@ -29,13 +35,19 @@ def create_app(installation: Installation) -> FastAPI:
         redoc_url=None,
     )
     app.state.installation = installation
+    attach_engines(app, installation, gateway)
     app.include_router(catalog_api.router, prefix="/api/v1")
+    app.include_router(lockers_api.router, prefix="/api/v1")
+    app.include_router(locker_pages.router)
     app.include_router(shop.router)
+    app.include_router(cart.router)
+    app.include_router(tracking.router)
     app.include_router(operator.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.middleware("http")(_visitor_cookie)
     return app
 
 
@@ -67,3 +79,18 @@ async def _http_error(request: Request, error: Exception) -> Response:
 async def _login_required(request: Request, error: Exception) -> Response:
     assert isinstance(error, LoginRequired)
     return operator.login_redirect(error.next_path)
+
+
+async def _visitor_cookie(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Every browser gets a random visitor id: it binds CSRF tokens and counts visits."""
+    visitor = request.cookies.get(ANONYMOUS_COOKIE)
+    fresh = None if visitor else secrets.token_urlsafe(24)
+    request.state.visitor = visitor or fresh
+    response = await call_next(request)
+    if fresh:
+        response.set_cookie(
+            ANONYMOUS_COOKIE, fresh, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
+        )
+    return response

@@ -69,7 +69,12 @@ def csrf_token_for(settings: Settings, binding: str) -> str:
 
 def csrf_binding(request: Request) -> str:
     """What a form's CSRF token is bound to: the operator session, else the visitor cookie."""
-    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(ANONYMOUS_COOKIE) or ""
+    visitor = getattr(request.state, "visitor", None) or request.cookies.get(ANONYMOUS_COOKIE)
+    return request.cookies.get(SESSION_COOKIE) or visitor or ""
+
+
+def form_csrf_token(request: Request) -> str:
+    return csrf_token_for(get_installation(request).settings, csrf_binding(request))
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -17,13 +16,11 @@ from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.pages.templating import templates
 from vitrine.web.ratelimit import RateLimiter
 from vitrine.web.security import (
-    ANONYMOUS_COOKIE,
     SESSION_COOKIE,
     SESSION_MAX_AGE_SECONDS,
     OperatorPageDep,
     check_csrf,
-    csrf_binding,
-    csrf_token_for,
+    form_csrf_token,
     issue_session_cookie,
 )
 
@@ -42,22 +39,13 @@ def _client(request: Request) -> str:
 def _login_form(
     request: Request, installation: InstallationDep, next_path: str, error: str, status: int
 ) -> Response:
-    binding = csrf_binding(request)
-    new_visitor = None
-    if not binding:
-        new_visitor = binding = secrets.token_urlsafe(24)
     context = {
         "title": "Operator login",
-        "csrf_token": csrf_token_for(installation.settings, binding),
+        "csrf_token": form_csrf_token(request),
         "next_path": _safe_next(next_path),
         "error": error,
     }
-    response = templates.TemplateResponse(
-        request, "operator_login.html", context, status_code=status
-    )
-    if new_visitor:
-        response.set_cookie(ANONYMOUS_COOKIE, new_visitor, httponly=True, samesite="strict")
-    return response
+    return templates.TemplateResponse(request, "operator_login.html", context, status_code=status)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -135,7 +123,7 @@ def console_home(
         "operator": operator,
         "showrooms": rows,
         "catalog_size": catalog.count_products(db_session=db_session),
-        "csrf_token": csrf_token_for(installation.settings, csrf_binding(request)),
+        "csrf_token": form_csrf_token(request),
     }
     return templates.TemplateResponse(request, "operator_home.html", context)
 

@@ -1,0 +1,1 @@
+"""Market-test analytics: what shoppers look at, photograph, scan, and buy."""

@@ -1,0 +1,1 @@
+"""Parcel lockers: sites, compartments, pickup codes; planning/ chooses where lockers go."""

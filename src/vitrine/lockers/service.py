@@ -1,0 +1,463 @@
+"""Locker use cases: sites, reservations at checkout, order status, couriers (pickup: pickup/).
+
+Every public function here owns its transaction: it commits on success and rolls back before
+raising. Compartments change state only through conditional UPDATEs (`... WHERE state =
+'free'`), so two requests racing for one compartment never both get it, on SQLite as on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from vitrine.db import utc_now
+from vitrine.lockers.codes import (
+    courier_token_hash,
+    new_courier_token,
+)
+from vitrine.lockers.distance import distance_km
+from vitrine.lockers.errors import (
+    CourierRefused,
+    LockerError,
+    NoRoom,
+    UnknownParcel,
+    UnknownSite,
+    WrongState,
+)
+from vitrine.lockers.models import (
+    Courier,
+    LockerCompartment,
+    LockerParcel,
+    LockerSite,
+)
+from vitrine.lockers.policy import LockerPolicy
+from vitrine.lockers.site_file import SiteRow
+from vitrine.lockers.sizes import sizes_from
+from vitrine.lockers.states import (
+    ACTIVE_PARCEL_STATES,
+    CompartmentState,
+    ParcelState,
+    compartment_transition,
+    parcel_transition,
+)
+
+HOLDING_STATES = (CompartmentState.RESERVED, CompartmentState.OCCUPIED)
+
+
+# Sites ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NearbySite:
+    site: LockerSite
+    km: float
+    free: dict[str, int]
+
+
+@dataclass
+class SiteImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def create_site(
+    *,
+    db_session: Session,
+    name: str,
+    latitude: float,
+    longitude: float,
+    compartments: dict[str, int],
+    address: str = "",
+    opening_hours: str = "24/7",
+    ref: str | None = None,
+) -> LockerSite:
+    site = LockerSite(
+        ref=ref or name.lower().replace(" ", "-"),
+        name=name,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        opening_hours=opening_hours,
+    )
+    db_session.add(site)
+    db_session.flush()
+    _add_compartments(db_session, site, compartments)
+    db_session.commit()
+    return site
+
+
+def import_sites(*, db_session: Session, rows: Iterable[SiteRow]) -> SiteImportReport:
+    """Create sites by `ref`, or update them; compartments are added up to the counts given."""
+    report = SiteImportReport()
+    for row in rows:
+        site = db_session.scalar(select(LockerSite).where(LockerSite.ref == row.ref))
+        if site is None:
+            site = LockerSite(ref=row.ref)
+            db_session.add(site)
+            report.created.append(row.ref)
+        else:
+            report.updated.append(row.ref)
+        site.name, site.address, site.opening_hours = row.name, row.address, row.opening_hours
+        site.latitude, site.longitude = row.latitude, row.longitude
+        db_session.flush()
+        report.problems += _add_compartments(db_session, site, row.compartments)
+    db_session.commit()
+    return report
+
+
+def _add_compartments(db_session: Session, site: LockerSite, wanted: dict[str, int]) -> list[str]:
+    existing = list(
+        db_session.scalars(select(LockerCompartment).where(LockerCompartment.site_id == site.id))
+    )
+    have = defaultdict(int, {size: 0 for size in wanted})
+    for compartment in existing:
+        have[compartment.size] += 1
+    number = len(existing)
+    for size, count in wanted.items():
+        for _ in range(max(0, count - have[size])):
+            label = f"{chr(ord('A') + number // 10)}{number % 10 + 1:02d}"
+            db_session.add(LockerCompartment(site_id=site.id, label=label, size=size))
+            number += 1
+    db_session.flush()
+    return [
+        f"{site.ref}: has {have[size]} {size} compartments, more than {count}; none removed"
+        for size, count in wanted.items()
+        if have[size] > count
+    ]
+
+
+def get_site(*, db_session: Session, site_id: str) -> LockerSite:
+    site = db_session.get(LockerSite, site_id)
+    if site is None:
+        raise UnknownSite(f"no locker site {site_id}")
+    return site
+
+
+def list_sites(*, db_session: Session) -> list[LockerSite]:
+    return list(db_session.scalars(select(LockerSite).order_by(LockerSite.name)))
+
+
+def free_counts(
+    *, db_session: Session, site_ids: Iterable[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """{site_id: {size: free compartments}} (sizes with none free are absent)."""
+    query = (
+        select(LockerCompartment.site_id, LockerCompartment.size, func.count())
+        .where(LockerCompartment.state == CompartmentState.FREE)
+        .group_by(LockerCompartment.site_id, LockerCompartment.size)
+    )
+    if site_ids is not None:
+        query = query.where(LockerCompartment.site_id.in_(list(site_ids)))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for site_id, size, count in db_session.execute(query):
+        counts[site_id][size] = int(count)
+    return counts
+
+
+def nearest_sites(
+    *, db_session: Session, latitude: float, longitude: float, limit: int = 5
+) -> list[NearbySite]:
+    """The closest sites with their free compartments by size (the checkout's locker list)."""
+    sites = list_sites(db_session=db_session)
+    counts = free_counts(db_session=db_session)
+    nearby = [
+        NearbySite(site, distance_km(latitude, longitude, site.latitude, site.longitude), {})
+        for site in sites
+    ]
+    nearby.sort(key=lambda item: item.km)
+    return [NearbySite(n.site, n.km, dict(counts.get(n.site.id, {}))) for n in nearby[:limit]]
+
+
+def compartments(*, db_session: Session, site_id: str) -> list[LockerCompartment]:
+    return list(
+        db_session.scalars(
+            select(LockerCompartment)
+            .where(LockerCompartment.site_id == site_id)
+            .order_by(LockerCompartment.label)
+        )
+    )
+
+
+def set_compartment_in_service(
+    *, db_session: Session, compartment_id: str, in_service: bool
+) -> None:
+    """Take a free compartment out of service, or put it back; occupied ones must be emptied."""
+    event = "return_to_service" if in_service else "take_out_of_service"
+    if not move_compartment(db_session, compartment_id, event):
+        db_session.rollback()
+        raise WrongState(f"compartment {compartment_id} cannot {event.replace('_', ' ')} now")
+    db_session.commit()
+
+
+# Compartment and parcel moves (conditional updates: they say whether they happened) -------------
+
+
+def _rowcount(db_session: Session, statement: Any) -> int:
+    result = cast(CursorResult[Any], db_session.execute(statement))
+    return int(result.rowcount)
+
+
+def move_compartment(
+    db_session: Session, compartment_id: str, event: str, parcel_id: str | None = None
+) -> bool:
+    """Apply `event` to the compartment if it is in a source state (and holds `parcel_id`)."""
+    transition = compartment_transition(event)
+    holds = transition.target in HOLDING_STATES
+    statement = (
+        update(LockerCompartment)
+        .where(LockerCompartment.id == compartment_id)
+        .where(LockerCompartment.state.in_(transition.sources))
+        .values(state=transition.target, parcel_id=parcel_id if holds else None)
+    )
+    if not holds and parcel_id is not None:
+        statement = statement.where(LockerCompartment.parcel_id == parcel_id)
+    return _rowcount(db_session, statement) == 1
+
+
+def move_parcel(db_session: Session, parcel: LockerParcel, event: str, **values: object) -> bool:
+    transition = parcel_transition(event)
+    statement = (
+        update(LockerParcel)
+        .where(LockerParcel.id == parcel.id, LockerParcel.state.in_(transition.sources))
+        .values(state=transition.target, **values)
+    )
+    moved = _rowcount(db_session, statement) == 1
+    if moved:
+        db_session.refresh(parcel)
+    return moved
+
+
+def claim_compartment(
+    db_session: Session, *, site_id: str, sizes: list[str], event: str, parcel_id: str
+) -> LockerCompartment | None:
+    """The smallest free compartment among `sizes` (smallest first), moved by `event`."""
+    source = compartment_transition(event).sources
+    for size in sizes:
+        for _ in range(20):  # another request may take our candidate first: try the next one
+            candidate = db_session.scalar(
+                select(LockerCompartment.id)
+                .where(LockerCompartment.site_id == site_id, LockerCompartment.size == size)
+                .where(LockerCompartment.state.in_(source))
+                .order_by(LockerCompartment.label)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if candidate is None:
+                break
+            if move_compartment(db_session, candidate, event, parcel_id):
+                return db_session.get(LockerCompartment, candidate, populate_existing=True)
+    return None
+
+
+def held_compartment(db_session: Session, parcel: LockerParcel) -> LockerCompartment | None:
+    return db_session.scalar(
+        select(LockerCompartment).where(LockerCompartment.parcel_id == parcel.id)
+    )
+
+
+# Reservations at checkout -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParcelStatus:
+    order_ref: str
+    state: str
+    site_name: str
+    site_address: str
+    compartment: str | None
+    pickup_until: datetime | None
+    moved_from: str | None
+    message: str
+
+
+def active_parcel(
+    *, db_session: Session, order_ref: str, for_update: bool = False
+) -> LockerParcel | None:
+    query = select(LockerParcel).where(
+        LockerParcel.order_ref == order_ref, LockerParcel.state.in_(ACTIVE_PARCEL_STATES)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return db_session.scalar(query)
+
+
+def reserve_compartment(
+    *,
+    db_session: Session,
+    site_id: str,
+    size: str,
+    order_ref: str,
+    recipient: str,
+    policy: LockerPolicy,
+    now: datetime | None = None,
+) -> LockerParcel:
+    """Hold a compartment of `size` (or larger) for an order until it is paid or the hold ends."""
+    now = now or utc_now()
+    try:
+        parcel = _reserve(db_session, site_id, size, order_ref, recipient, policy, now)
+    except (LockerError, ValueError):
+        db_session.rollback()
+        raise
+    db_session.commit()
+    return parcel
+
+
+def _reserve(
+    db_session: Session,
+    site_id: str,
+    size: str,
+    order_ref: str,
+    recipient: str,
+    policy: LockerPolicy,
+    now: datetime,
+) -> LockerParcel:
+    site = get_site(db_session=db_session, site_id=site_id)
+    sizes = sizes_from(policy.sizes, size)
+    if active_parcel(db_session=db_session, order_ref=order_ref) is not None:
+        raise WrongState(f"order {order_ref} already has a locker reservation")
+    parcel = LockerParcel(
+        order_ref=order_ref,
+        recipient=recipient,
+        site_id=site.id,
+        chosen_site_id=site.id,
+        size=size,
+        state=ParcelState.RESERVED,
+        reserved_until=now + policy.reservation,
+        created_at=now,
+    )
+    db_session.add(parcel)
+    db_session.flush()
+    compartment = claim_compartment(
+        db_session, site_id=site.id, sizes=sizes, event="reserve", parcel_id=parcel.id
+    )
+    if compartment is None:
+        raise NoRoom(f"the {site.name} locker has no free compartment for size {size}")
+    parcel.compartment_label = compartment.label
+    return parcel
+
+
+def confirm_reservation(*, db_session: Session, order_ref: str) -> LockerParcel:
+    """The order is paid: keep the compartment until the courier comes."""
+    parcel = _parcel_in(db_session, order_ref, "confirm")
+    if not move_parcel(db_session, parcel, "confirm", reserved_until=None):
+        db_session.rollback()
+        raise WrongState(f"the reservation of order {order_ref} changed meanwhile")
+    db_session.commit()
+    return parcel
+
+
+def cancel_reservation(
+    *, db_session: Session, order_ref: str, now: datetime | None = None
+) -> LockerParcel:
+    """Give the compartment back (order cancelled before the parcel was deposited)."""
+    parcel = _parcel_in(db_session, order_ref, "cancel")
+    release_parcel(db_session, parcel, "cancel", now or utc_now())
+    db_session.commit()
+    return parcel
+
+
+def release_parcel(db_session: Session, parcel: LockerParcel, event: str, now: datetime) -> bool:
+    """Close a parcel that holds a reserved compartment and free that compartment."""
+    compartment = held_compartment(db_session, parcel)
+    if not move_parcel(db_session, parcel, event, closed_at=now):
+        return False
+    if compartment is not None:
+        move_compartment(db_session, compartment.id, "release", parcel.id)
+    return True
+
+
+def _parcel_in(db_session: Session, order_ref: str, event: str) -> LockerParcel:
+    parcel = active_parcel(db_session=db_session, order_ref=order_ref, for_update=True)
+    if parcel is None:
+        db_session.rollback()
+        raise UnknownParcel(f"order {order_ref} has no locker reservation")
+    if parcel.state not in parcel_transition(event).sources:
+        db_session.rollback()
+        raise WrongState(f"the locker parcel of order {order_ref} is {parcel.state}")
+    return parcel
+
+
+def parcel_status(*, db_session: Session, order_ref: str) -> ParcelStatus:
+    """What the order page says about its locker delivery."""
+    parcel = db_session.scalar(
+        select(LockerParcel)
+        .where(LockerParcel.order_ref == order_ref)
+        .order_by(LockerParcel.created_at.desc(), LockerParcel.id)
+        .limit(1)
+    )
+    if parcel is None:
+        raise UnknownParcel(f"order {order_ref} has no locker delivery")
+    site = get_site(db_session=db_session, site_id=parcel.site_id)
+    moved_from = None
+    if parcel.chosen_site_id != parcel.site_id:
+        moved_from = get_site(db_session=db_session, site_id=parcel.chosen_site_id).name
+    return ParcelStatus(
+        order_ref=order_ref,
+        state=parcel.state,
+        site_name=site.name,
+        site_address=site.address,
+        compartment=parcel.compartment_label if parcel.state == ParcelState.DEPOSITED else None,
+        pickup_until=parcel.code_expires_at if parcel.state == ParcelState.DEPOSITED else None,
+        moved_from=moved_from,
+        message=_status_message(parcel.state, site.name, moved_from),
+    )
+
+
+STATUS_MESSAGES = {
+    ParcelState.RESERVED: "A compartment is held at {site} until payment.",
+    ParcelState.AWAITING_DELIVERY: "On its way to the {site} locker.",
+    ParcelState.DEPOSITED: "Ready for pickup at the {site} locker.",
+    ParcelState.COLLECTED: "Picked up at the {site} locker.",
+    ParcelState.RETURN_TO_SENDER: "Not picked up in time: returned to sender.",
+    ParcelState.RETURNED: "Not picked up in time: returned to sender.",
+    ParcelState.CANCELLED: "Locker reservation cancelled.",
+}
+
+
+def _status_message(state: str, site: str, moved_from: str | None) -> str:
+    message = STATUS_MESSAGES[ParcelState(state)].format(site=site)
+    if moved_from:
+        message += f" Moved to {site} because {moved_from} was full."
+    return message
+
+
+# Couriers ---------------------------------------------------------------------------------------
+
+
+def create_courier(*, db_session: Session, name: str) -> tuple[Courier, str]:
+    """A courier and its bearer token; only the token's hash is stored, so show it now."""
+    if not name.strip():
+        raise LockerError("a courier needs a name")
+    token = new_courier_token()
+    courier = Courier(name=name.strip(), token_hash=courier_token_hash(token))
+    db_session.add(courier)
+    db_session.commit()
+    return courier, token
+
+
+def revoke_courier(*, db_session: Session, courier_id: str, now: datetime | None = None) -> None:
+    courier = db_session.get(Courier, courier_id)
+    if courier is None:
+        raise CourierRefused(f"no courier {courier_id}")
+    courier.revoked_at = courier.revoked_at or now or utc_now()
+    db_session.commit()
+
+
+def authenticate_courier(*, db_session: Session, token: str) -> Courier:
+    courier = db_session.scalar(
+        select(Courier).where(Courier.token_hash == courier_token_hash(token))
+    )
+    if courier is None:
+        raise CourierRefused("unknown courier token")
+    if courier.revoked_at is not None:
+        raise CourierRefused("this courier token was revoked")
+    return courier

@@ -1,0 +1,44 @@
+"""The payment gateway interface the checkout talks to, and its typed outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    number: str
+    expiry_month: int
+    expiry_year: int
+    cvc: str
+    holder: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    amount_minor: int
+    currency: str
+    card: CardDetails
+    idempotency_key: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """A captured charge (`succeeded`) or a refusal with a machine code and a message for people."""
+
+    succeeded: bool
+    gateway_reference: str
+    decline_code: str = ""
+    message: str = ""
+
+
+class PaymentGateway(Protocol):
+    """Authorize-and-capture in one call; the same idempotency key never charges twice."""
+
+    name: str
+
+    def charge(self, request: ChargeRequest) -> ChargeResult: ...
+
+    def refund(self, gateway_reference: str, amount_minor: int, idempotency_key: str) -> bool: ...

@@ -1,0 +1,180 @@
+"""Cart and order use cases inside one transaction: cart lines, order reads, state changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from vitrine.catalog import stock_service as stock
+from vitrine.catalog.models import Product, Variant
+from vitrine.orders.models import Cart, CartLine, Order, OrderEvent
+from vitrine.orders.states import check_transition
+
+MAX_QUANTITY_PER_LINE = 20
+
+
+class CartError(ValueError):
+    """A cart change that cannot be made (the message is for the shopper)."""
+
+
+@dataclass(frozen=True)
+class CartItem:
+    line_id: str
+    variant_id: str
+    product_id: str
+    product_name: str
+    variant_label: str
+    sku: str
+    unit_price_minor: int
+    currency: str
+    quantity: int
+    image_key: str | None
+
+    @property
+    def total_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+
+@dataclass(frozen=True)
+class CartView:
+    cart_id: str
+    items: list[CartItem]
+
+    @property
+    def total_minor(self) -> int:
+        return sum(item.total_minor for item in self.items)
+
+    @property
+    def currency(self) -> str | None:
+        return self.items[0].currency if self.items else None
+
+    @property
+    def count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+
+def get_cart(*, db_session: Session, cart_id: str | None) -> Cart | None:
+    if not cart_id:
+        return None
+    return db_session.scalar(
+        select(Cart).where(Cart.id == cart_id).options(selectinload(Cart.lines))
+    )
+
+
+def open_cart(*, db_session: Session, cart_id: str | None, showroom_id: str | None) -> Cart:
+    cart = get_cart(db_session=db_session, cart_id=cart_id)
+    if cart is None:
+        cart = Cart(showroom_id=showroom_id)
+        db_session.add(cart)
+        db_session.flush()
+    return cart
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 1:
+        raise CartError("the quantity must be at least 1")
+    if quantity > MAX_QUANTITY_PER_LINE:
+        raise CartError(f"at most {MAX_QUANTITY_PER_LINE} of one item per order")
+
+
+def set_quantity(*, db_session: Session, cart: Cart, variant_id: str, quantity: int) -> None:
+    """Put `quantity` units of a variant in the cart (replacing what was there)."""
+    _check_quantity(quantity)
+    variant = db_session.get(Variant, variant_id)
+    if variant is None:
+        raise CartError("this product variant does not exist")
+    left = stock.available(db_session=db_session, variant_id=variant_id)
+    if quantity > left:
+        raise CartError(f"only {left} left in stock" if left else "out of stock")
+    currencies = {_variant_currency(db_session, line.variant_id) for line in cart.lines}
+    if currencies and variant.currency not in currencies:
+        raise CartError("items priced in different currencies cannot share one cart")
+    line = next((line for line in cart.lines if line.variant_id == variant_id), None)
+    if line is None:
+        cart.lines.append(CartLine(variant_id=variant_id, quantity=quantity))
+    else:
+        line.quantity = quantity
+    db_session.flush()
+
+
+def add_to_cart(*, db_session: Session, cart: Cart, variant_id: str, quantity: int = 1) -> None:
+    _check_quantity(quantity)
+    current = next((ln.quantity for ln in cart.lines if ln.variant_id == variant_id), 0)
+    set_quantity(
+        db_session=db_session, cart=cart, variant_id=variant_id, quantity=current + quantity
+    )
+
+
+def remove_line(*, db_session: Session, cart: Cart, line_id: str) -> None:
+    cart.lines[:] = [line for line in cart.lines if line.id != line_id]
+    db_session.flush()
+
+
+def _variant_currency(db_session: Session, variant_id: str) -> str:
+    variant = db_session.get(Variant, variant_id)
+    return variant.currency if variant else ""
+
+
+def view_cart(*, db_session: Session, cart: Cart | None) -> CartView:
+    if cart is None:
+        return CartView(cart_id="", items=[])
+    items = []
+    for line in cart.lines:
+        variant = db_session.get(Variant, line.variant_id)
+        if variant is None:
+            continue
+        product = db_session.scalar(
+            select(Product)
+            .where(Product.id == variant.product_id)
+            .options(selectinload(Product.images))
+        )
+        assert product is not None
+        image_key = product.images[0].media_key if product.images else None
+        items.append(
+            CartItem(
+                line.id,
+                variant.id,
+                product.id,
+                product.name,
+                variant.label,
+                variant.sku,
+                variant.price_minor,
+                variant.currency,
+                line.quantity,
+                image_key,
+            )
+        )
+    return CartView(cart_id=cart.id, items=items)
+
+
+def empty_cart(*, db_session: Session, cart_id: str) -> None:
+    cart = get_cart(db_session=db_session, cart_id=cart_id)
+    if cart is not None:
+        cart.lines.clear()
+        db_session.flush()
+
+
+def get_order_by_tracking(*, db_session: Session, tracking_token: str) -> Order | None:
+    return db_session.scalar(
+        select(Order)
+        .where(Order.tracking_token == tracking_token)
+        .options(
+            selectinload(Order.lines), selectinload(Order.events), selectinload(Order.payments)
+        )
+    )
+
+
+def get_order_by_idempotency_key(*, db_session: Session, key: str) -> Order | None:
+    return db_session.scalar(select(Order).where(Order.idempotency_key == key))
+
+
+def move_order(
+    *, db_session: Session, order: Order, target: str, actor: str, note: str = ""
+) -> None:
+    """Change an order's state if the state machine allows it, recording who and why."""
+    check_transition(order.state, target)
+    order.events.append(OrderEvent(from_state=order.state, to_state=target, actor=actor, note=note))
+    order.state = target
+    db_session.flush()

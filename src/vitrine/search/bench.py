@@ -1,0 +1,368 @@
+"""Measure visual search on the Grocery Store dataset: recall, "not found", latency, throughput.
+
+    python -m vitrine.search.bench --dataset /work/shared/datasets/grocery --split val --shots 5
+        [--holdout-products 20] [--adapter enrollment|train|none] [--no-geometry] [--json]
+
+The catalog is one studio image per product plus ``--shots`` in-store photos
+per product drawn (fixed seed) from the train split; queries are the photos of
+``--split``. With ``--holdout-products N``, N products leave the catalog and
+their photos become out-of-catalog queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from vitrine.search.adapter import Adapter, fit_adapter
+from vitrine.search.bench_metrics import hardware, latency, print_report, score_answers
+from vitrine.search.confidence import answer_cues, fit_confidence
+from vitrine.search.embedder import EmbedderConfig, OnnxEmbedder
+from vitrine.search.grocery import (
+    GroceryPhoto,
+    enrollment_shots,
+    holdout,
+    read_products,
+    read_split,
+)
+from vitrine.search.index import FaissIndex, ImageRecord
+from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
+from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What one benchmark run measures."""
+
+    dataset_dir: Path
+    split: str = "val"
+    shots: int = 5
+    holdout_products: int = 0
+    seed: int = 0
+    adapter: str = "enrollment"  # none | enrollment | train
+    geometry: bool = True
+    size: int = 320
+    threads: int = 2
+    latency_queries: int = 20
+    latency_photo_size: tuple[int, int] = (4000, 3000)  # 12 megapixels
+    calibration_queries: int = 300
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A dataset picture with its product and role."""
+
+    image_id: str
+    path: Path
+    product_id: str
+    group: str
+    source: str = "catalog"
+
+
+def _load(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        return image.convert("RGB")
+
+
+def _cached(cache_dir: Path | None, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, memoised as a pickle in ``cache_dir`` when given (benchmarks only)."""
+    import pickle
+
+    if cache_dir is None:
+        return compute()
+    path = cache_dir / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl"
+    if path.exists():
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    value = compute()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".part"), "wb") as handle:
+        pickle.dump(value, handle)
+    path.with_suffix(".part").replace(path)
+    return value
+
+
+def _pictures(options: BenchOptions) -> tuple[list[Picture], list[Picture], set[str]]:
+    """Catalog pictures (studio + enrollment shots), query photos, held-out product ids."""
+    products = read_products(options.dataset_dir)
+    group_of = {product.product_id: product.group for product in products}
+    held = holdout(products, options.holdout_products, options.seed)
+    catalog = [
+        Picture(f"iconic-{p.product_id}", p.iconic_path, p.product_id, p.group)
+        for p in products
+        if p.product_id not in held
+    ]
+    train = [photo for photo in read_split(options.dataset_dir, "train")]
+    shots = enrollment_shots(
+        [photo for photo in train if photo.product_id not in held], options.shots, options.seed
+    )
+    catalog += [_photo(photo, group_of, "enrollment") for photo in shots]
+    in_catalog = {p.path for p in catalog}
+    queries = [
+        _photo(p, group_of, "query")
+        for p in read_split(options.dataset_dir, options.split)
+        if p.path not in in_catalog  # with --split train, enrollment shots are not queries
+    ]
+    return catalog, queries, held
+
+
+def _photo(photo: GroceryPhoto, group_of: dict[str, str], source: str) -> Picture:
+    return Picture(
+        photo.path.name, photo.path, photo.product_id, group_of[photo.product_id], source
+    )
+
+
+def _raw_vectors(
+    embedder: OnnxEmbedder, pictures: Sequence[Picture], options: BenchOptions
+) -> np.ndarray:
+    def compute() -> np.ndarray:
+        rows = []
+        for start in tqdm(range(0, len(pictures), 16), desc="embedding", leave=False):
+            rows.append(embedder.embed([_load(p.path) for p in pictures[start : start + 16]]))
+        return np.concatenate(rows)
+
+    key = f"raw|{embedder.config}|" + "|".join(str(p.path) for p in pictures)
+    return np.asarray(_cached(options.cache_dir, key, compute))
+
+
+def _local_features(pictures: Sequence[Picture], options: BenchOptions) -> list[LocalFeatures]:
+    def compute() -> list[LocalFeatures]:
+        return [
+            extract_local_features(_load(p.path))
+            for p in tqdm(pictures, desc="keypoints", leave=False)
+        ]
+
+    key = "sift|" + "|".join(str(p.path) for p in pictures)
+    return list(_cached(options.cache_dir, key, compute))
+
+
+def _adapter(
+    options: BenchOptions,
+    catalog: Sequence[Picture],
+    raw: np.ndarray,
+    held: set[str],
+    embedder: OnnxEmbedder,
+) -> Adapter | None:
+    """The adapter of the run: none, fitted on the catalog itself, or on the whole train split."""
+    if options.adapter == "none":
+        return None
+    if options.adapter == "enrollment":
+        return fit_adapter(raw, [p.product_id for p in catalog])
+    photos = [p for p in read_split(options.dataset_dir, "train") if p.product_id not in held]
+    extra = [Picture(p.path.name, p.path, p.product_id, "", "train") for p in photos]
+    studio = [p for p in catalog if p.source == "catalog"]
+    vectors = np.concatenate([raw[: len(studio)], _raw_vectors(embedder, extra, options)])
+    return fit_adapter(vectors, [p.product_id for p in studio] + [p.product_id for p in extra])
+
+
+def _index(
+    catalog: Sequence[Picture], vectors: np.ndarray, features: list[LocalFeatures]
+) -> tuple[FaissIndex, LocalFeatureStore]:
+    records = [
+        ImageRecord(
+            p.image_id, p.product_id, None, "enrollment" if p.source == "enrollment" else "catalog"
+        )
+        for p in catalog
+    ]
+    index = FaissIndex.rebuild(records, vectors)
+    store = LocalFeatureStore()
+    for picture, local in zip(catalog, features, strict=True):
+        store.add(picture.image_id, picture.product_id, local)
+    return index, store
+
+
+def indexing_throughput(
+    embedder: OnnxEmbedder, catalog: Sequence[Picture], geometry: bool
+) -> float:
+    """Pictures per second for decode + embed + keypoints + add, with a progress bar."""
+    index = FaissIndex(embedder.dim)
+    store = LocalFeatureStore()
+    started = time.perf_counter()
+    for picture in tqdm(catalog, desc="indexing catalog", unit="img"):
+        image = _load(picture.path)
+        index.add([ImageRecord(picture.image_id, picture.product_id)], embedder.embed([image]))
+        if geometry:
+            store.add(picture.image_id, picture.product_id, extract_local_features(image))
+    return len(catalog) / (time.perf_counter() - started)
+
+
+def _phone_jpegs(queries: Sequence[Picture], count: int, size: tuple[int, int]) -> list[bytes]:
+    """Query photos blown up to phone-camera ``size`` (12 MP by default) and saved as JPEGs."""
+    import io
+
+    blobs = []
+    for picture in queries[:: max(1, len(queries) // count)][:count]:
+        buffer = io.BytesIO()
+        _load(picture.path).resize(size, Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=90)
+        blobs.append(buffer.getvalue())
+    return blobs
+
+
+def _answers(
+    pipeline: SearchPipeline,
+    queries: Sequence[Picture],
+    vectors: np.ndarray,
+    features: list[LocalFeatures],
+) -> list[SearchAnswer]:
+    answers = []
+    for picture, vector, local in tqdm(
+        list(zip(queries, vectors, features, strict=True)), desc="searching", leave=False
+    ):
+        image = (
+            _load(picture.path) if pipeline.config.geometry.enabled else Image.new("RGB", (1, 1))
+        )
+        answers.append(pipeline.search(image, limit=5, vector=vector, query_features=local))
+    return answers
+
+
+@dataclass
+class _Material:
+    """Pictures of one run with their (cached) descriptors and keypoints."""
+
+    pictures: list[Picture]
+    raw: np.ndarray
+    local: list[LocalFeatures]
+
+
+def _material(embedder: OnnxEmbedder, pictures: list[Picture], options: BenchOptions) -> _Material:
+    if options.geometry:
+        local = _local_features(pictures, options)
+    else:
+        nothing = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8))
+        local = [nothing] * len(pictures)
+    return _Material(pictures, _raw_vectors(embedder, pictures, options), local)
+
+
+def _calibration_pictures(options: BenchOptions, catalog: list[Picture]) -> list[Picture]:
+    """Train photos that are not enrollment shots (held-out products included), seeded sample."""
+    import random
+
+    products = read_products(options.dataset_dir)
+    group_of = {product.product_id: product.group for product in products}
+    used = {p.path for p in catalog}
+    photos = [p for p in read_split(options.dataset_dir, "train") if p.path not in used]
+    sample = random.Random(options.seed + 2).sample(
+        photos, min(options.calibration_queries, len(photos))
+    )
+    return [_photo(p, group_of, "query") for p in sample]
+
+
+def _run_stage(
+    pipeline: SearchPipeline,
+    transform: Callable[[np.ndarray], np.ndarray],
+    queries: _Material,
+    calibration: _Material,
+    held: set[str],
+) -> dict[str, Any]:
+    """Fit the confidence on train photos, then score the queries."""
+    answers = _answers(
+        pipeline, calibration.pictures, transform(calibration.raw), calibration.local
+    )
+    right = [
+        a.results[:1] != [] and a.results[0].product_id == p.product_id and p.product_id not in held
+        for p, a in zip(calibration.pictures, answers, strict=True)
+    ]
+    model = fit_confidence(
+        np.stack([answer_cues(a.results) for a in answers]), np.array(right, float)
+    )
+    pipeline.config = replace(pipeline.config, confidence=model)
+    scores = score_answers(
+        queries.pictures,
+        _answers(pipeline, queries.pictures, transform(queries.raw), queries.local),
+        held,
+    )
+    scores["confidence_model"] = {"weights": model.weights, "bias": model.bias}
+    return scores
+
+
+def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
+    """Recall, per-stage gains, open-set figures, latency and throughput of one configuration."""
+    embedder = OnnxEmbedder(EmbedderConfig(size=options.size, threads=options.threads))
+    catalog_pictures, query_pictures, held = _pictures(options)
+    catalog = _material(embedder, catalog_pictures, options)
+    queries = _material(embedder, query_pictures, options)
+    calibration = _material(embedder, _calibration_pictures(options, catalog_pictures), options)
+    adapter = _adapter(options, catalog_pictures, catalog.raw, held, embedder)
+    stages: dict[str, dict[str, Any]] = {}
+    final: SearchPipeline | None = None
+    for name, adapted, geometric in _stage_plan(options, adapter):
+        transform = adapter.apply if adapted and adapter is not None else (lambda v: v)
+        index, store = _index(catalog_pictures, transform(catalog.raw), catalog.local)
+        config = PipelineConfig()
+        config = replace(config, geometry=replace(config.geometry, enabled=geometric))
+        final = SearchPipeline(embedder, index, config, store)
+        stages[name] = _run_stage(final, transform, queries, calibration, held)
+    assert final is not None
+    final.embedder = OnnxEmbedder(embedder.config, adapter=adapter)
+    result = {**list(stages.values())[-1], "stages": stages, "options": _describe(options)}
+    blobs = _phone_jpegs(query_pictures, options.latency_queries, options.latency_photo_size)
+    result.update(latency(final, blobs))
+    result["indexing_images_per_s"] = indexing_throughput(
+        embedder, catalog_pictures, options.geometry
+    )
+    result["hardware"] = hardware()
+    return result
+
+
+def _stage_plan(options: BenchOptions, adapter: Adapter | None) -> list[tuple[str, bool, bool]]:
+    plan = [("embedding (GeM)", False, False)]
+    if options.geometry:
+        plan.append(("+ geometry", False, True))
+    if adapter is not None:
+        plan.append((f"+ adapter ({options.adapter})", True, False))
+        if options.geometry:
+            plan.append((f"+ adapter ({options.adapter}) + geometry", True, True))
+    return plan
+
+
+def _describe(options: BenchOptions) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point (``python -m vitrine.search.bench``)."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--split", default="val", choices=["train", "val"])
+    parser.add_argument("--shots", type=int, default=5)
+    parser.add_argument("--holdout-products", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--adapter", default="enrollment", choices=["none", "enrollment", "train"])
+    parser.add_argument("--no-geometry", action="store_true")
+    parser.add_argument("--size", type=int, default=320)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--latency-queries", type=int, default=20)
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    options = BenchOptions(
+        dataset_dir=args.dataset,
+        split=args.split,
+        shots=args.shots,
+        holdout_products=args.holdout_products,
+        seed=args.seed,
+        adapter=args.adapter,
+        geometry=not args.no_geometry,
+        size=args.size,
+        threads=args.threads,
+        latency_queries=args.latency_queries,
+        cache_dir=args.cache_dir,
+    )
+    result = run_search_benchmark(options)
+    print(json.dumps(result, indent=2)) if args.json else print_report(result)
+
+
+if __name__ == "__main__":
+    main()

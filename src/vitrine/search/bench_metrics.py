@@ -1,0 +1,145 @@
+"""Figures of the search benchmark: recall, open-set AUROC, latency, and the printed table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from vitrine.search.pipeline import SearchAnswer, SearchPipeline
+
+
+class Query(Protocol):
+    @property
+    def product_id(self) -> str: ...
+
+    @property
+    def group(self) -> str: ...
+
+
+def auroc(positive: Sequence[float], negative: Sequence[float]) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    if not positive or not negative:
+        return float("nan")
+    pos, neg = np.asarray(positive)[:, None], np.asarray(negative)[None, :]
+    return float(np.mean((pos > neg) + 0.5 * (pos == neg)))
+
+
+def score_answers(
+    queries: Sequence[Query], answers: Sequence[SearchAnswer], held: set[str]
+) -> dict[str, Any]:
+    inside = [(q, a) for q, a in zip(queries, answers, strict=True) if q.product_id not in held]
+    outside = [a for q, a in zip(queries, answers, strict=True) if q.product_id in held]
+    ranked = [[m.product_id for m in a.results] for _, a in inside]
+    hit1 = np.array(
+        [bool(r) and r[0] == q.product_id for r, (q, _) in zip(ranked, inside, strict=True)]
+    )
+    hit5 = np.array([q.product_id in r[:5] for r, (q, _) in zip(ranked, inside, strict=True)])
+    groups = np.array([q.group for q, _ in inside])
+    result: dict[str, Any] = {
+        "n_queries": len(inside),
+        "recall_at_1": float(hit1.mean()),
+        "recall_at_5": float(hit5.mean()),
+        "recall_at_1_by_group": {g: float(hit1[groups == g].mean()) for g in sorted(set(groups))},
+    }
+    answered = np.array([not a.not_found for _, a in inside])
+    result["answer_rate_in_catalog"] = float(answered.mean())
+    result["accuracy_when_answered"] = float(hit1[answered].mean()) if answered.any() else 0.0
+    if outside:
+        result["n_out_of_catalog"] = len(outside)
+        result["open_set_auroc"] = auroc(
+            [a.confidence for _, a in inside], [a.confidence for a in outside]
+        )
+        result["false_match_rate_out_of_catalog"] = float(
+            np.mean([not a.not_found for a in outside])
+        )
+    else:
+        result["open_set_auroc"] = None
+    return result
+
+
+def latency(pipeline: SearchPipeline, blobs: Sequence[bytes]) -> dict[str, float]:
+    """p50/p95 of full searches (decode 12 MP JPEG, embed, search, re-rank), after one warm-up."""
+    pipeline.search_bytes(blobs[0])
+    totals, stages = [], []
+    for blob in blobs:
+        started = time.perf_counter()
+        answer = pipeline.search_bytes(blob)
+        totals.append((time.perf_counter() - started) * 1000)
+        stages.append(answer.timings_ms)
+    result = {
+        "latency_ms_p50": float(np.percentile(totals, 50)),
+        "latency_ms_p95": float(np.percentile(totals, 95)),
+    }
+    for stage in stages[0]:
+        result[f"stage_ms_{stage}"] = float(np.median([s.get(stage, 0.0) for s in stages]))
+    return result
+
+
+def hardware() -> dict[str, Any]:
+    """CPU model and core count of this machine."""
+    import os
+    import platform
+
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count()}
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """Rich tables: one row per stage, then latency, throughput and hardware."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"Visual search on Grocery ({result['options']['split']}, "
+        f"{result['options']['shots']} shots, {result['n_queries']} in-catalog queries)"
+    )
+    for column in (
+        "stage",
+        "R@1",
+        "R@5",
+        "Fruit",
+        "Vegetables",
+        "Packages",
+        "AUROC",
+        "answered",
+        "false match OOC",
+    ):
+        table.add_column(column, justify="right")
+    for name, row in result["stages"].items():
+        by_group = row["recall_at_1_by_group"]
+        table.add_row(
+            name,
+            f"{row['recall_at_1']:.3f}",
+            f"{row['recall_at_5']:.3f}",
+            *(f"{by_group.get(g, float('nan')):.3f}" for g in ("Fruit", "Vegetables", "Packages")),
+            _figure(row.get("open_set_auroc")),
+            f"{row['answer_rate_in_catalog']:.3f}",
+            _figure(row.get("false_match_rate_out_of_catalog")),
+        )
+    console = Console(width=160)
+    console.print(table)
+    stage_ms = {
+        k.removeprefix("stage_ms_"): v for k, v in result.items() if k.startswith("stage_ms_")
+    }
+    console.print(
+        f"latency of one search incl. 12 MP JPEG decode: p50 {result['latency_ms_p50']:.0f} ms, "
+        f"p95 {result['latency_ms_p95']:.0f} ms; median per stage (ms): {stage_ms}"
+    )
+    console.print(
+        f"indexing: {result['indexing_images_per_s']:.1f} images/s; hardware: {result['hardware']}"
+    )
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

@@ -1,0 +1,65 @@
+"""Calibrated confidence of a search answer, the basis of "not found".
+
+A logistic model over three cues of the ranked products: the first product's
+score, its margin over the second, and its geometric inliers. It is fitted by
+the benchmark on in-catalog and out-of-catalog photos (``fit_confidence``) and
+outputs the estimated probability that the first product is the right one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class RankedProduct(Protocol):
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def inliers(self) -> int: ...
+
+
+def answer_cues(matches: Sequence[RankedProduct]) -> np.ndarray:
+    """[first score, margin over the second, log(1 + first product's inliers)]."""
+    if not matches:
+        return np.zeros(3)
+    first = matches[0].score
+    second = matches[1].score if len(matches) > 1 else 0.0
+    return np.array([first, first - second, math.log1p(matches[0].inliers)])
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """Logistic regression over ``answer_cues``; defaults fitted on the Grocery train split."""
+
+    weights: tuple[float, float, float] = (12.0, 20.0, 0.5)
+    bias: float = -8.0
+
+    def probability_of(self, cues: np.ndarray) -> float:
+        logit = float(np.dot(self.weights, cues) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0)))
+
+    def probability(self, matches: Sequence[RankedProduct]) -> float:
+        """Estimated probability that the first product is right (0 when there is none)."""
+        return self.probability_of(answer_cues(matches)) if matches else 0.0
+
+
+def fit_confidence(
+    cues: np.ndarray, correct: np.ndarray, l2: float = 1e-3, steps: int = 50
+) -> ConfidenceModel:
+    """Logistic regression (Newton steps); ``correct`` is 1 where the first product was right."""
+    features = np.hstack([np.asarray(cues, np.float64), np.ones((len(cues), 1))])
+    target = np.asarray(correct, np.float64)
+    theta = np.zeros(features.shape[1])
+    for _ in range(steps):
+        predicted = 1.0 / (1.0 + np.exp(-np.clip(features @ theta, -40, 40)))
+        gradient = features.T @ (predicted - target) + l2 * theta
+        curvature = (features * (predicted * (1 - predicted))[:, None]).T @ features
+        theta -= np.linalg.solve(curvature + l2 * np.eye(len(theta)), gradient)
+    weights = (float(theta[0]), float(theta[1]), float(theta[2]))
+    return ConfidenceModel(weights, float(theta[3]))

@@ -1,0 +1,164 @@
+"""The search pipeline: photo -> embedding -> nearest pictures -> one answer per product -> re-rank.
+
+Each stage is switchable through ``PipelineConfig``; timings of every stage
+come back with the answer so the benchmark (and the operator) can see them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PIL import Image
+
+from vitrine.search.confidence import ConfidenceModel
+from vitrine.search.embedder import Embedder
+from vitrine.search.images import ImageLimits, load_query_image
+from vitrine.search.index import ImageHit, VectorIndex
+from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
+from vitrine.search.rerank import GeometryConfig, geometric_boost, verify_products
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Switches and knobs of the pipeline.
+
+    ``not_found_threshold``: answers whose calibrated confidence (the estimated
+    probability that the first product is right) is below it are "not found".
+    """
+
+    candidate_images: int = 200
+    geometry: GeometryConfig = field(default_factory=GeometryConfig)
+    confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
+    not_found_threshold: float = 0.5
+    query_max_side: int = 1024
+
+
+@dataclass(frozen=True)
+class ProductMatch:
+    """One candidate product with the picture that matched it best."""
+
+    product_id: str
+    score: float
+    matched_image_id: str
+    variant_id: str | None = None
+    similarity: float = 0.0
+    inliers: int = 0
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """Products best first; ``not_found`` when the first one is not trustworthy."""
+
+    results: list[ProductMatch]
+    not_found: bool
+    confidence: float
+    timings_ms: dict[str, float]
+
+    @property
+    def best(self) -> ProductMatch | None:
+        return None if self.not_found or not self.results else self.results[0]
+
+
+def group_by_product(hits: list[ImageHit]) -> list[ProductMatch]:
+    """Keep the best picture of each product, products ordered by that picture's score."""
+    best: dict[str, ProductMatch] = {}
+    for hit in hits:
+        product_id = hit.record.product_id
+        if product_id not in best or hit.score > best[product_id].score:
+            best[product_id] = ProductMatch(
+                product_id, hit.score, hit.record.image_id, hit.record.variant_id, hit.score
+            )
+    return sorted(best.values(), key=lambda match: -match.score)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round((now - self._last) * 1000, 2)
+        self._last = now
+
+
+class SearchPipeline:
+    """Finds the catalog product shown in a shopper's photo."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        config: PipelineConfig | None = None,
+        local_features: LocalFeatureStore | None = None,
+    ):
+        self.embedder = embedder
+        self.index = index
+        self.config = config or PipelineConfig()
+        self.local_features = local_features
+
+    def search_bytes(
+        self,
+        data: bytes,
+        *,
+        showroom_product_ids: Collection[str] | None = None,
+        limit: int = 5,
+        limits: ImageLimits | None = None,
+    ) -> SearchAnswer:
+        """Decode an upload (raises ``ImageRejected``) and search it."""
+        started = time.perf_counter()
+        image = load_query_image(data, limits=limits, max_side=self.config.query_max_side)
+        decode_ms = round((time.perf_counter() - started) * 1000, 2)
+        answer = self.search(image, showroom_product_ids=showroom_product_ids, limit=limit)
+        timings = {"decode": decode_ms, **answer.timings_ms}
+        timings["total"] = round(timings["total"] + decode_ms, 2)
+        return replace(answer, timings_ms=timings)
+
+    def search(
+        self,
+        image: Image.Image,
+        *,
+        showroom_product_ids: Collection[str] | None = None,
+        limit: int = 5,
+        vector: np.ndarray | None = None,
+        query_features: LocalFeatures | None = None,
+    ) -> SearchAnswer:
+        """Products shown in ``image``; ``vector``/``query_features`` skip recomputation."""
+        clock = _Clock()
+        started = clock._last
+        if vector is None:
+            vector = self.embedder.embed([image])[0]
+        clock.lap("embed")
+        hits = self.index.search(vector, self.config.candidate_images, showroom_product_ids)
+        matches = group_by_product(hits)
+        clock.lap("index")
+        if self._geometry_on() and matches:
+            matches = self._verify(image, matches, query_features)
+            clock.lap("geometry")
+        confidence = self.config.confidence.probability(matches)
+        not_found = not matches or confidence < self.config.not_found_threshold
+        clock.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        return SearchAnswer(matches[:limit], not_found, confidence, clock.timings)
+
+    def _geometry_on(self) -> bool:
+        return self.config.geometry.enabled and bool(self.local_features)
+
+    def _verify(
+        self, image: Image.Image, matches: list[ProductMatch], query: LocalFeatures | None
+    ) -> list[ProductMatch]:
+        store = self.local_features
+        assert store is not None
+        geometry = self.config.geometry
+        features = query if query is not None else extract_local_features(image)
+        head, tail = matches[: geometry.top_products], matches[geometry.top_products :]
+        counts = verify_products(features, store, [m.product_id for m in head], geometry)
+        checked = []
+        for match in head:
+            inliers = counts.get(match.product_id, 0)
+            boost = geometric_boost(inliers, geometry)
+            checked.append(replace(match, score=match.score + boost, inliers=inliers))
+        checked.sort(key=lambda match: -match.score)
+        return checked + tail

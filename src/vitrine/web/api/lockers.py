@@ -1,0 +1,239 @@
+"""Locker API: sites with free compartments, courier deposits and returns, kiosk pickup."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from vitrine.lockers import flows, service
+from vitrine.lockers.errors import (
+    CourierRefused,
+    LockerError,
+    NoRoom,
+    PickupRefused,
+    UnknownParcel,
+    UnknownSite,
+    WrongState,
+)
+from vitrine.lockers.models import LockerSite
+from vitrine.lockers.pickup import service as pickup_service
+from vitrine.lockers.policy import LockerPolicy, policy_from_settings
+from vitrine.lockers.sizes import UnknownSize
+from vitrine.web.dependencies import InstallationDep, SessionDep
+
+router = APIRouter(prefix="/lockers", tags=["lockers"])
+bearer = HTTPBearer(auto_error=False, description="A courier token (`vitrine lockers couriers`)")
+
+
+class SiteRead(BaseModel):
+    id: str
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    opening_hours: str
+    free: dict[str, int] = Field(description="Free compartments by size (S, M, L ...).")
+    km: float | None = Field(default=None, description="Distance from the point asked about.")
+
+
+class DepositRequest(BaseModel):
+    site_id: str = Field(description="The site the courier is at.")
+    order_ref: str = Field(max_length=64)
+    size: str | None = Field(default=None, description="Compartment size; default: as reserved.")
+    dimensions_cm: tuple[float, float, float] | None = Field(
+        default=None, description="The parcel's outer size; wins over `size`."
+    )
+
+
+class DepositRead(BaseModel):
+    status: Literal["deposited", "redirected"] = Field(
+        description="`redirected`: this site is full; take the parcel to `site_id` instead."
+    )
+    site_id: str
+    site_name: str
+    compartment: str
+    km: float
+
+
+class ReturnsRead(BaseModel):
+    compartments: list[str] = Field(description="Opened compartments holding expired parcels.")
+
+
+class PickupRequest(BaseModel):
+    code: str = Field(max_length=40, description="The 10-digit pickup code; spaces are ignored.")
+
+
+class PickupRead(BaseModel):
+    compartment: str
+    message: str
+
+
+def get_policy(installation: InstallationDep) -> LockerPolicy:
+    return policy_from_settings(installation.settings)
+
+
+PolicyDep = Annotated[LockerPolicy, Depends(get_policy)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+PICKUP_STATUS = {
+    "malformed": 422,
+    "wrong_code": 403,
+    "expired": 410,
+    "already_used": 409,
+    "too_many_attempts": 429,
+}
+
+
+def error_response(error: LockerError | UnknownSize) -> JSONResponse:
+    """The HTTP answer to a locker error: the status says what kind, the detail says what.
+
+    Returned rather than raised so its headers (WWW-Authenticate, Retry-After) reach the client.
+    """
+    headers: dict[str, str] | None = None
+    if isinstance(error, PickupRefused):
+        status = PICKUP_STATUS[error.problem]
+        if error.retry_after_minutes:
+            headers = {"Retry-After": str(error.retry_after_minutes * 60)}
+    elif isinstance(error, CourierRefused):
+        status, headers = 401, {"WWW-Authenticate": "Bearer"}
+    elif isinstance(error, UnknownSite | UnknownParcel):
+        status = 404
+    elif isinstance(error, NoRoom | WrongState):
+        status = 409
+    else:
+        status = 422
+    return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None:
+        raise CourierRefused("a courier token is required (Authorization: Bearer ...)")
+    return credentials.credentials
+
+
+def _site_read(site: LockerSite, free: dict[str, int], km: float | None = None) -> SiteRead:
+    return SiteRead(
+        id=site.id,
+        name=site.name,
+        address=site.address,
+        latitude=site.latitude,
+        longitude=site.longitude,
+        opening_hours=site.opening_hours,
+        free=free,
+        km=None if km is None else round(km, 3),
+    )
+
+
+@router.get("/sites", response_model=list[SiteRead])
+def list_sites(
+    db_session: SessionDep,
+    latitude: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    longitude: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[SiteRead]:
+    """Sites with their free compartments by size; nearest first when a position is given."""
+    if latitude is not None and longitude is not None:
+        nearby = service.nearest_sites(
+            db_session=db_session, latitude=latitude, longitude=longitude, limit=limit
+        )
+        return [_site_read(item.site, item.free, item.km) for item in nearby]
+    counts = service.free_counts(db_session=db_session)
+    sites = service.list_sites(db_session=db_session)[:limit]
+    return [_site_read(site, counts.get(site.id, {})) for site in sites]
+
+
+@router.get("/sites/{site_id}", response_model=SiteRead)
+def read_site(site_id: str, db_session: SessionDep) -> SiteRead | JSONResponse:
+    try:
+        site = service.get_site(db_session=db_session, site_id=site_id)
+    except LockerError as error:
+        return error_response(error)
+    counts = service.free_counts(db_session=db_session, site_ids=[site.id])
+    return _site_read(site, counts.get(site.id, {}))
+
+
+@router.post(
+    "/deposits",
+    response_model=DepositRead,
+    status_code=201,
+    responses={401: {}, 404: {}, 409: {"description": "full with no site nearby, or bad state"}},
+)
+def deposit(
+    body: DepositRequest, db_session: SessionDep, policy: PolicyDep, credentials: BearerDep
+) -> DepositRead | JSONResponse:
+    """A courier puts a paid order's parcel in the smallest free compartment that fits.
+
+    The shopper gets the pickup code. If the site is full the parcel is redirected to the
+    nearest site with room within the configured distance (`status: redirected`).
+    """
+    try:
+        result = flows.deposit(
+            db_session=db_session,
+            courier_token=_token(credentials),
+            site_id=body.site_id,
+            order_ref=body.order_ref,
+            size=body.size,
+            dimensions_cm=body.dimensions_cm,
+            policy=policy,
+        )
+    except (LockerError, UnknownSize) as error:
+        return error_response(error)
+    return DepositRead(
+        status=result.status,
+        site_id=result.site.id,
+        site_name=result.site.name,
+        compartment=result.compartment,
+        km=round(result.km, 3),
+    )
+
+
+@router.post("/sites/{site_id}/returns", response_model=ReturnsRead, responses={401: {}})
+def collect_returns(
+    site_id: str, db_session: SessionDep, credentials: BearerDep
+) -> ReturnsRead | JSONResponse:
+    """A courier takes out the parcels that were not picked up in time."""
+    try:
+        opened = flows.collect_returns(
+            db_session=db_session, courier_token=_token(credentials), site_id=site_id
+        )
+    except LockerError as error:
+        return error_response(error)
+    return ReturnsRead(compartments=opened)
+
+
+@router.post(
+    "/sites/{site_id}/pickup",
+    response_model=PickupRead,
+    responses={
+        403: {"description": "wrong code"},
+        409: {"description": "code already used"},
+        410: {"description": "code expired"},
+        429: {"description": "too many attempts (Retry-After)"},
+    },
+)
+def pick_up(
+    site_id: str, body: PickupRequest, request: Request, db_session: SessionDep, policy: PolicyDep
+) -> PickupRead | JSONResponse:
+    """Open the compartment of a pickup code at this site (rate-limited per client and site)."""
+    try:
+        opened = pickup_service.pickup(
+            db_session=db_session,
+            site_id=site_id,
+            code=body.code,
+            client=client_of(request),
+            policy=policy,
+        )
+    except LockerError as error:
+        return error_response(error)
+    return PickupRead(
+        compartment=opened.compartment, message=f"Compartment {opened.compartment} is open."
+    )
+
+
+def client_of(request: Request) -> str:
+    """The address the attempt came from (the proxy in front must set it, not a header)."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,86 @@
+"""The locker kiosk page: type (or scan) the pickup code, the compartment opens."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from vitrine.lockers import service
+from vitrine.lockers.errors import PickupRefused, UnknownSite
+from vitrine.lockers.models import LockerSite
+from vitrine.lockers.pickup import service as pickup_service
+from vitrine.web.api.lockers import PICKUP_STATUS, PolicyDep, client_of
+from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.pages.templating import templates
+from vitrine.web.security import ANONYMOUS_COOKIE, check_csrf, csrf_binding, csrf_token_for
+
+router = APIRouter(include_in_schema=False)
+
+
+def _site(db_session: SessionDep, site_id: str) -> LockerSite:
+    try:
+        return service.get_site(db_session=db_session, site_id=site_id)
+    except UnknownSite as error:
+        raise HTTPException(status_code=404, detail="This locker does not exist.") from error
+
+
+def _kiosk(
+    request: Request,
+    installation: InstallationDep,
+    site: LockerSite,
+    *,
+    opened: str = "",
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    binding = csrf_binding(request)
+    new_visitor = None
+    if not binding:
+        new_visitor = binding = secrets.token_urlsafe(24)
+    context = {
+        "title": f"Locker {site.name}",
+        "site": site,
+        "csrf_token": csrf_token_for(installation.settings, binding),
+        "opened": opened,
+        "error": error,
+    }
+    response = templates.TemplateResponse(request, "locker_kiosk.html", context, status_code=status)
+    if new_visitor:
+        response.set_cookie(ANONYMOUS_COOKIE, new_visitor, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/locker/{site_id}", response_class=HTMLResponse)
+def kiosk_page(
+    site_id: str, request: Request, installation: InstallationDep, db_session: SessionDep
+) -> Response:
+    return _kiosk(request, installation, _site(db_session, site_id))
+
+
+@router.post("/locker/{site_id}", response_class=HTMLResponse)
+def kiosk_pickup(
+    site_id: str,
+    request: Request,
+    installation: InstallationDep,
+    db_session: SessionDep,
+    policy: PolicyDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    site = _site(db_session, site_id)
+    try:
+        opened = pickup_service.pickup(
+            db_session=db_session,
+            site_id=site.id,
+            code=code,
+            client=client_of(request),
+            policy=policy,
+        )
+    except PickupRefused as refused:
+        status = PICKUP_STATUS[refused.problem]
+        return _kiosk(request, installation, site, error=str(refused), status=status)
+    return _kiosk(request, installation, site, opened=opened.compartment)

@@ -1,0 +1,98 @@
+"""Locker fixtures: a policy, sites laid out in Paris, a courier, and paid orders."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vitrine.lockers import service
+from vitrine.lockers.models import LockerCompartment, LockerParcel, LockerSite
+from vitrine.lockers.policy import LockerPolicy
+from vitrine.notifications import service as outbox
+
+# For tests whose outcome cannot depend on the backend (validation, messages): one database.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SECRET = "test-secret-key"
+
+
+@pytest.fixture
+def policy() -> LockerPolicy:
+    return LockerPolicy(secret_key=SECRET)
+
+
+def make_site(
+    db_session: Session,
+    name: str = "Les Halles",
+    compartments: dict[str, int] | None = None,
+    latitude: float = 48.8625,
+    longitude: float = 2.3470,
+) -> LockerSite:
+    return service.create_site(
+        db_session=db_session,
+        name=name,
+        address=f"1 rue {name}, Paris",
+        latitude=latitude,
+        longitude=longitude,
+        compartments=compartments if compartments is not None else {"S": 2, "M": 2, "L": 1},
+    )
+
+
+@dataclass
+class Lockers:
+    """A site, a courier token and helpers that bring a parcel to a given state."""
+
+    db_session: Session
+    policy: LockerPolicy
+    site: LockerSite
+    courier_token: str
+
+    def reserve(
+        self, order_ref: str, size: str = "S", site: LockerSite | None = None
+    ) -> LockerParcel:
+        return service.reserve_compartment(
+            db_session=self.db_session,
+            site_id=(site or self.site).id,
+            size=size,
+            order_ref=order_ref,
+            recipient=f"{order_ref}@example.com",
+            policy=self.policy,
+            now=NOW,
+        )
+
+    def paid(self, order_ref: str, size: str = "S", site: LockerSite | None = None) -> LockerParcel:
+        self.reserve(order_ref, size, site)
+        return service.confirm_reservation(db_session=self.db_session, order_ref=order_ref)
+
+
+@pytest.fixture
+def lockers(db_session: Session, policy: LockerPolicy) -> Lockers:
+    site = make_site(db_session)
+    _, token = service.create_courier(db_session=db_session, name="Rapide Express")
+    return Lockers(db_session, policy, site, token)
+
+
+def compartment_states(db_session: Session, site: LockerSite) -> dict[str, str]:
+    """{label: state} of a site's compartments, read fresh from the database."""
+    db_session.expire_all()
+    rows = db_session.execute(
+        select(LockerCompartment.label, LockerCompartment.state)
+        .where(LockerCompartment.site_id == site.id)
+        .order_by(LockerCompartment.label)
+    )
+    return {label: state for label, state in rows}
+
+
+def code_sent_to(db_session: Session, recipient: str) -> str:
+    """The pickup code in the last message to `recipient` still in the outbox."""
+    messages = outbox.pending_messages(db_session=db_session, recipient=recipient)
+    found = [re.search(r"Pickup code: ([\d ]+)", message.body) for message in messages]
+    codes = [match.group(1).replace(" ", "") for match in found if match]
+    assert codes, f"no pickup code was sent to {recipient}"
+    return codes[-1]

@@ -1,0 +1,122 @@
+"""The locker API: sites, courier deposits (Bearer token), pickup; each error a clear status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.lockers.conftest import Lockers, code_sent_to, make_site, sqlite_only
+from vitrine.installation import Installation
+from vitrine.lockers import service
+from vitrine.lockers.policy import policy_from_settings
+from vitrine.web.app import create_app
+
+# The service tests run on both databases; the HTTP layer on SQLite is enough.
+pytestmark = sqlite_only
+
+
+@pytest.fixture
+def api_lockers(installation: Installation, db_session: Session) -> Lockers:
+    site = make_site(db_session)
+    _, token = service.create_courier(db_session=db_session, name="Rapide")
+    return Lockers(db_session, policy_from_settings(installation.settings), site, token)
+
+
+@pytest.fixture
+def client(installation: Installation) -> Iterator[TestClient]:
+    with TestClient(create_app(installation)) as test_client:
+        yield test_client
+
+
+def _deposit(client: TestClient, token: str, site_id: str, order_ref: str, **more: object) -> dict:
+    response = client.post(
+        "/api/v1/lockers/deposits",
+        json={"site_id": site_id, "order_ref": order_ref, **more},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return {"http": response.status_code, **response.json()}
+
+
+def test_sites_are_listed_with_free_compartments_nearest_first(
+    client: TestClient, api_lockers: Lockers
+) -> None:
+    make_site(api_lockers.db_session, "Bastille", {"S": 1}, 48.8532, 2.3692)
+    sites = client.get("/api/v1/lockers/sites").json()
+    assert [(s["name"], s["free"]) for s in sites] == [
+        ("Bastille", {"S": 1}),
+        ("Les Halles", {"S": 2, "M": 2, "L": 1}),
+    ]
+    near = client.get("/api/v1/lockers/sites", params={"latitude": 48.86, "longitude": 2.347})
+    assert near.json()[0]["name"] == "Les Halles" and near.json()[0]["km"] < 1
+    one = client.get(f"/api/v1/lockers/sites/{api_lockers.site.id}").json()
+    assert len(one["id"]) == 32 and one["opening_hours"] == "24/7"
+    assert client.get("/api/v1/lockers/sites/nope").status_code == 404
+
+
+def test_a_courier_deposits_and_the_shopper_picks_up_once(
+    client: TestClient, api_lockers: Lockers
+) -> None:
+    api_lockers.paid("order-1", size="M")
+    site_id = api_lockers.site.id
+    deposited = _deposit(client, api_lockers.courier_token, site_id, "order-1")
+    assert (deposited["http"], deposited["status"]) == (201, "deposited")
+    assert (deposited["site_name"], deposited["compartment"]) == ("Les Halles", "A03")
+    code = code_sent_to(api_lockers.db_session, "order-1@example.com")
+    url = f"/api/v1/lockers/sites/{site_id}/pickup"
+    opened = client.post(url, json={"code": code})
+    assert (opened.status_code, opened.json()["compartment"]) == (200, "A03")
+    again = client.post(url, json={"code": code})
+    assert (again.status_code, again.json()["detail"]) == (
+        409,
+        "This code was already used: the compartment was opened.",
+    )
+
+
+def test_courier_errors_have_clear_statuses(client: TestClient, api_lockers: Lockers) -> None:
+    site_id = api_lockers.site.id
+    no_token = client.post("/api/v1/lockers/deposits", json={"site_id": site_id, "order_ref": "x"})
+    assert no_token.status_code == 401
+    assert no_token.headers["www-authenticate"] == "Bearer"
+    wrong = _deposit(client, "vtc_wrong", site_id, "x")
+    assert (wrong["http"], wrong["detail"]) == (401, "unknown courier token")
+    unknown = _deposit(client, api_lockers.courier_token, site_id, "nope")
+    assert (unknown["http"], unknown["detail"]) == (404, "order nope has no locker delivery")
+    api_lockers.paid("big")
+    too_big = _deposit(client, api_lockers.courier_token, site_id, "big", dimensions_cm=[90, 9, 9])
+    assert too_big["http"] == 422
+    api_lockers.paid("l1", size="L")
+    _deposit(client, api_lockers.courier_token, site_id, "l1")
+    full = _deposit(client, api_lockers.courier_token, site_id, "big", size="L")
+    assert full["http"] == 409 and "no site within 3 km" in full["detail"]
+
+
+def test_pickup_errors_have_clear_statuses(client: TestClient, api_lockers: Lockers) -> None:
+    url = f"/api/v1/lockers/sites/{api_lockers.site.id}/pickup"
+    assert client.post(url, json={"code": "12"}).status_code == 422
+    for _ in range(5):
+        assert client.post(url, json={"code": "000 000 0000"}).status_code == 403
+    locked = client.post(url, json={"code": "000 000 0000"})
+    assert locked.status_code == 429 and locked.headers["retry-after"] == "900"
+    assert locked.json()["detail"] == "Too many attempts, try again in 15 minutes."
+    assert client.post("/api/v1/lockers/sites/nope/pickup", json={"code": "1"}).status_code == 404
+
+
+def test_returns_are_taken_out_by_a_courier(client: TestClient, api_lockers: Lockers) -> None:
+    url = f"/api/v1/lockers/sites/{api_lockers.site.id}/returns"
+    assert client.post(url).status_code == 401
+    headers = {"Authorization": f"Bearer {api_lockers.courier_token}"}
+    assert client.post(url, headers=headers).json() == {"compartments": []}
+
+
+def test_the_locker_api_is_documented(client: TestClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/lockers/sites",
+        "/api/v1/lockers/deposits",
+        "/api/v1/lockers/sites/{site_id}/pickup",
+        "/api/v1/lockers/sites/{site_id}/returns",
+    } <= set(paths)
+    assert "429" in paths["/api/v1/lockers/sites/{site_id}/pickup"]["post"]["responses"]

@@ -1,0 +1,75 @@
+"""Housekeeping: a reminder, expiry to return-to-sender, returns taken out, outbox sent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.lockers.conftest import NOW, Lockers, compartment_states
+from tests.lockers.test_pickup import deposited, refusal
+from vitrine.lockers import flows, service
+from vitrine.lockers.errors import CourierRefused
+from vitrine.notifications import service as outbox
+from vitrine.notifications.senders import MemorySender
+
+
+def test_one_reminder_a_day_before_expiry_then_return_to_sender(lockers: Lockers) -> None:
+    db, policy = lockers.db_session, lockers.policy
+    deposited(lockers, "order-1")
+    sender = MemorySender()
+
+    def run(after: timedelta) -> flows.Housekeeping:
+        return flows.housekeeping(db_session=db, policy=policy, sender=sender, now=NOW + after)
+
+    assert run(timedelta(days=1)).reminders == 0
+    assert run(timedelta(days=2, hours=1)).reminders == 1
+    assert run(timedelta(days=2, hours=2)).reminders == 0
+    assert [n.subject for n in sender.sent] == [
+        "Your parcel is ready at Les Halles",
+        "Reminder: your parcel at Les Halles",
+    ]
+    report = run(timedelta(days=3))
+    assert (report.returned_to_sender, report.messages_sent) == (1, 1)
+    assert sender.sent[-1].subject == "Your parcel goes back to the sender"
+    status = service.parcel_status(db_session=db, order_ref="order-1")
+    assert (status.state, status.message) == (
+        "return_to_sender",
+        "Not picked up in time: returned to sender.",
+    )
+    assert compartment_states(db, lockers.site)["A01"] == "occupied"  # until a courier comes
+
+
+def test_an_expired_parcel_code_no_longer_opens(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    flows.expire_uncollected(db_session=lockers.db_session, now=NOW + timedelta(days=4))
+    assert refusal(lockers, code).problem == "expired"
+
+
+def test_a_courier_takes_the_returns_out_and_frees_their_compartments(lockers: Lockers) -> None:
+    db = lockers.db_session
+    deposited(lockers, "order-1")
+    deposited(lockers, "order-2")
+    flows.expire_uncollected(db_session=db, now=NOW + timedelta(days=3))
+    with pytest.raises(CourierRefused):
+        flows.collect_returns(db_session=db, courier_token="bad", site_id=lockers.site.id)
+    opened = flows.collect_returns(
+        db_session=db, courier_token=lockers.courier_token, site_id=lockers.site.id
+    )
+    assert opened == ["A01", "A02"]
+    assert set(compartment_states(db, lockers.site).values()) == {"free"}
+    assert service.parcel_status(db_session=db, order_ref="order-1").state == "returned"
+    again = flows.collect_returns(
+        db_session=db, courier_token=lockers.courier_token, site_id=lockers.site.id
+    )
+    assert again == []
+
+
+def test_the_code_is_blanked_from_the_outbox_once_sent(lockers: Lockers) -> None:
+    deposited(lockers, "order-1")
+    sender = MemorySender()
+    assert outbox.send_pending(db_session=lockers.db_session, sender=sender) == 1
+    assert "Pickup code:" in sender.sent[0].body
+    assert sender.sent[0].body_html is not None
+    lockers.db_session.expire_all()
+    assert outbox.pending_messages(db_session=lockers.db_session) == []

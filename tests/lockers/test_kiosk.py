@@ -1,0 +1,84 @@
+"""The kiosk page at /locker/{site}: type the code, the compartment opens; errors read clearly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.lockers.conftest import Lockers, code_sent_to, make_site, sqlite_only
+from vitrine.installation import Installation
+from vitrine.lockers import flows, service
+from vitrine.lockers.policy import policy_from_settings
+from vitrine.web.app import create_app
+
+pytestmark = sqlite_only
+
+
+@pytest.fixture
+def kiosk(installation: Installation, db_session: Session) -> Iterator[tuple[TestClient, Lockers]]:
+    site = make_site(db_session)
+    _, token = service.create_courier(db_session=db_session, name="Rapide")
+    lockers = Lockers(db_session, policy_from_settings(installation.settings), site, token)
+    with TestClient(create_app(installation)) as client:
+        yield client, lockers
+
+
+def _form_token(client: TestClient, url: str) -> str:
+    page = client.get(url, headers={"accept": "text/html"})
+    assert page.status_code == 200
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_right_code_opens_the_compartment(kiosk: tuple[TestClient, Lockers]) -> None:
+    client, lockers = kiosk
+    lockers.paid("order-1")
+    flows.deposit(
+        db_session=lockers.db_session,
+        courier_token=lockers.courier_token,
+        site_id=lockers.site.id,
+        order_ref="order-1",
+        policy=lockers.policy,
+    )
+    code = code_sent_to(lockers.db_session, "order-1@example.com")
+    url = f"/locker/{lockers.site.id}"
+    token = _form_token(client, url)
+    opened = client.post(
+        url, data={"code": f"{code[:3]} {code[3:6]} {code[6:]}", "csrf_token": token}
+    )
+    assert opened.status_code == 200
+    assert "Compartment A01 is open" in opened.text
+    again = client.post(url, data={"code": code, "csrf_token": token})
+    assert again.status_code == 409 and "This code was already used" in again.text
+
+
+def test_a_wrong_code_and_a_lockout_are_explained(kiosk: tuple[TestClient, Lockers]) -> None:
+    client, lockers = kiosk
+    url = f"/locker/{lockers.site.id}"
+    token = _form_token(client, url)
+    wrong = client.post(url, data={"code": "0000000000", "csrf_token": token})
+    assert wrong.status_code == 403 and "Wrong code" in wrong.text
+    for _ in range(4):
+        client.post(url, data={"code": "0000000000", "csrf_token": token})
+    locked = client.post(url, data={"code": "0000000000", "csrf_token": token})
+    assert locked.status_code == 429
+    assert "Too many attempts, try again in 15 minutes." in locked.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(kiosk: tuple[TestClient, Lockers]) -> None:
+    client, lockers = kiosk
+    url = f"/locker/{lockers.site.id}"
+    _form_token(client, url)
+    assert client.post(url, data={"code": "0000000000"}).status_code == 403
+    assert client.post(url, data={"code": "0000000000", "csrf_token": "x"}).status_code == 403
+
+
+def test_an_unknown_locker_is_a_404_page(kiosk: tuple[TestClient, Lockers]) -> None:
+    client, _ = kiosk
+    page = client.get("/locker/nope", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "This locker does not exist." in page.text

@@ -1,0 +1,158 @@
+"""Pickup with a code: opens its compartment once; wrong, expired, used codes and guessing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.lockers.conftest import (
+    NOW,
+    Lockers,
+    code_sent_to,
+    compartment_states,
+    make_site,
+    sqlite_only,
+)
+from vitrine.lockers import flows, service
+from vitrine.lockers.errors import PickupRefused, UnknownSite
+from vitrine.lockers.models import LockerSite, PickupAttempt
+from vitrine.lockers.pickup import service as pickup_service
+
+
+def deposited(lockers: Lockers, order_ref: str, site: LockerSite | None = None) -> str:
+    """Bring an order's parcel into a compartment; the code the shopper received."""
+    lockers.paid(order_ref, site=site)
+    flows.deposit(
+        db_session=lockers.db_session,
+        courier_token=lockers.courier_token,
+        site_id=(site or lockers.site).id,
+        order_ref=order_ref,
+        policy=lockers.policy,
+        now=NOW,
+    )
+    return code_sent_to(lockers.db_session, f"{order_ref}@example.com")
+
+
+def pick_up(
+    lockers: Lockers,
+    code: str,
+    *,
+    client: str = "10.0.0.1",
+    after: timedelta = timedelta(hours=1),
+    site: LockerSite | None = None,
+) -> pickup_service.Pickup:
+    return pickup_service.pickup(
+        db_session=lockers.db_session,
+        site_id=(site or lockers.site).id,
+        code=code,
+        client=client,
+        policy=lockers.policy,
+        now=NOW + after,
+    )
+
+
+def refusal(lockers: Lockers, code: str, **kwargs: object) -> PickupRefused:
+    with pytest.raises(PickupRefused) as refused:
+        pick_up(lockers, code, **kwargs)  # type: ignore[arg-type]
+    return refused.value
+
+
+def test_the_right_code_opens_its_compartment_once_and_frees_it(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    deposited(lockers, "order-2")
+    opened = pick_up(lockers, f"{code[:3]} {code[3:6]} {code[6:]}")
+    assert (opened.compartment, opened.order_ref) == ("A01", "order-1")
+    assert compartment_states(lockers.db_session, lockers.site)["A01"] == "free"
+    assert compartment_states(lockers.db_session, lockers.site)["A02"] == "occupied"
+    again = refusal(lockers, code)
+    assert (again.problem, str(again)) == (
+        "already_used",
+        "This code was already used: the compartment was opened.",
+    )
+    status = service.parcel_status(db_session=lockers.db_session, order_ref="order-1")
+    assert status.state == "collected"
+
+
+def test_a_wrong_code_opens_nothing(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    wrong = f"{(int(code) + 1) % 10**10:010d}"
+    refused = refusal(lockers, wrong)
+    assert (refused.problem, str(refused)) == (
+        "wrong_code",
+        "Wrong code: check the digits in your message.",
+    )
+    assert compartment_states(lockers.db_session, lockers.site)["A01"] == "occupied"
+
+
+def test_a_code_of_one_site_never_opens_another_site(db_session: Session, lockers: Lockers) -> None:
+    other = make_site(db_session, "Louvre", {"S": 1}, 48.8606, 2.3376)
+    code = deposited(lockers, "order-1")
+    assert refusal(lockers, code, site=other).problem == "wrong_code"
+    assert pick_up(lockers, code).compartment == "A01"
+
+
+def test_an_expired_code_is_refused_and_the_parcel_stays(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    refused = refusal(lockers, code, after=timedelta(days=3, seconds=1))
+    assert (refused.problem, str(refused)) == (
+        "expired",
+        "This code has expired: the parcel goes back to the sender.",
+    )
+    assert compartment_states(lockers.db_session, lockers.site)["A01"] == "occupied"
+    assert pick_up(lockers, code, after=timedelta(days=2, hours=23)).compartment == "A01"
+
+
+@sqlite_only
+def test_a_malformed_code_is_explained_and_not_counted(lockers: Lockers) -> None:
+    for _ in range(8):
+        assert refusal(lockers, "12345").problem == "malformed"
+    code = deposited(lockers, "order-1")
+    assert pick_up(lockers, code).compartment == "A01"
+
+
+def test_a_client_is_locked_out_after_five_failures(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    for _ in range(5):
+        assert refusal(lockers, "0000000000").problem == "wrong_code"
+    locked = refusal(lockers, code)  # even the right code: the client is locked out
+    assert (locked.problem, locked.retry_after_minutes) == ("too_many_attempts", 15)
+    assert str(locked) == "Too many attempts, try again in 15 minutes."
+    assert pick_up(lockers, code, client="10.0.0.2").compartment == "A01"  # another client
+
+
+def test_a_site_locks_after_ten_failures_from_any_clients(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    for n in range(10):
+        assert refusal(lockers, "0000000000", client=f"10.0.1.{n}").problem == "wrong_code"
+    locked = refusal(lockers, code, client="10.0.2.1")
+    assert (locked.problem, locked.retry_after_minutes) == ("too_many_attempts", 5)
+    later = timedelta(hours=1, minutes=5)
+    assert pick_up(lockers, code, client="10.0.2.1", after=later).compartment == "A01"
+
+
+def test_every_attempt_is_in_the_audit_log(lockers: Lockers) -> None:
+    code = deposited(lockers, "order-1")
+    refusal(lockers, "1")
+    refusal(lockers, "0000000000")
+    pick_up(lockers, code)
+    rows = lockers.db_session.scalars(select(PickupAttempt).order_by(PickupAttempt.outcome))
+    assert [(row.outcome, row.counts_as_failure, row.client) for row in rows] == [
+        ("malformed", False, "10.0.0.1"),
+        ("opened", False, "10.0.0.1"),
+        ("wrong_code", True, "10.0.0.1"),
+    ]
+
+
+@sqlite_only
+def test_an_unknown_site_is_named(lockers: Lockers) -> None:
+    with pytest.raises(UnknownSite):
+        pickup_service.pickup(
+            db_session=lockers.db_session,
+            site_id="nope",
+            code="0000000000",
+            client="x",
+            policy=lockers.policy,
+        )
