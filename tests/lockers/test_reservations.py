@@ -72,7 +72,7 @@ def test_a_cancelled_reservation_frees_its_compartment(lockers: Lockers) -> None
     with pytest.raises(UnknownParcel):
         service.cancel_reservation(db_session=lockers.db_session, order_ref="order-1")
     with pytest.raises(UnknownParcel):
-        service.confirm_reservation(db_session=lockers.db_session, order_ref="order-1")
+        service.confirm_reservation(db_session=lockers.db_session, order_ref="nope")
 
 
 @sqlite_only
@@ -110,3 +110,31 @@ def test_a_compartment_goes_out_of_service_only_when_free(lockers: Lockers) -> N
     assert lockers.reserve("order-2", size="S").compartment_label == "A03"  # an M: S are gone
     service.set_compartment_in_service(db_session=db, compartment_id=ids["A02"], in_service=True)
     assert compartment_states(db, lockers.site)["A02"] == "free"
+
+
+def test_confirming_twice_is_harmless(lockers: Lockers) -> None:
+    first = lockers.paid("order-1")
+    again = service.confirm_reservation(db_session=lockers.db_session, order_ref="order-1")
+    assert (again.id, again.state) == (first.id, "awaiting_delivery")
+
+
+def test_a_payment_after_the_hold_lapsed_holds_a_compartment_again(lockers: Lockers) -> None:
+    db = lockers.db_session
+    lockers.reserve("late", size="L")
+    flows.expire_reservations(db_session=db, now=NOW + timedelta(hours=1))
+    confirmed = service.confirm_reservation(
+        db_session=db, order_ref="late", policy=lockers.policy, now=NOW + timedelta(hours=1)
+    )
+    assert (confirmed.state, confirmed.compartment_label) == ("awaiting_delivery", "A05")
+    assert compartment_states(db, lockers.site)["A05"] == "reserved"
+
+
+@sqlite_only
+def test_a_payment_after_the_hold_lapsed_at_a_now_full_site_is_refused(lockers: Lockers) -> None:
+    db = lockers.db_session
+    lockers.reserve("late", size="L")
+    flows.expire_reservations(db_session=db, now=NOW + timedelta(hours=1))
+    lockers.paid("early", size="L")
+    with pytest.raises(NoRoom, match="no free compartment for size L"):
+        service.confirm_reservation(db_session=db, order_ref="late", policy=lockers.policy)
+    assert service.parcel_status(db_session=db, order_ref="late").state == "cancelled"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from vitrine.demo.loader import load_demo
+from vitrine.demo.loader import load_demo, load_demo_lockers
 from vitrine.installation import Installation
 from vitrine.web.app import create_app
 
@@ -21,6 +22,7 @@ def demo_installation(installation: Installation) -> Installation:
             data_dir=installation.settings.data_dir,
             currency="EUR",
         )
+    load_demo_lockers(session_factory=installation.session_factory)
     return installation
 
 
@@ -28,3 +30,16 @@ def demo_installation(installation: Installation) -> Installation:
 def client(demo_installation: Installation) -> Iterator[TestClient]:
     with TestClient(create_app(demo_installation)) as test_client:
         yield test_client
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match is not None, path
+    return match.group(1)
+
+
+def first_variant(client: TestClient, name: str) -> tuple[str, str]:
+    """(product id, first variant id) of a demo product, through the public API."""
+    products = client.get("/api/v1/products", params={"limit": 500}).json()["items"]
+    product = next(p for p in products if p["name"] == name)
+    return product["id"], product["variants"][0]["id"]

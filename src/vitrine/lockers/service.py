@@ -345,14 +345,58 @@ def _reserve(
     return parcel
 
 
-def confirm_reservation(*, db_session: Session, order_ref: str) -> LockerParcel:
-    """The order is paid: keep the compartment until the courier comes."""
-    parcel = _parcel_in(db_session, order_ref, "confirm")
-    if not move_parcel(db_session, parcel, "confirm", reserved_until=None):
+def confirm_reservation(
+    *,
+    db_session: Session,
+    order_ref: str,
+    policy: LockerPolicy | None = None,
+    now: datetime | None = None,
+) -> LockerParcel:
+    """The order is paid: keep its compartment until the courier comes (idempotent).
+
+    If the hold lapsed before the payment landed (expired by housekeeping, or cancelled), a
+    compartment is held again at the same site; NoRoom if there is none any more, so the caller
+    can offer another site or home delivery.
+    """
+    now = now or utc_now()
+    try:
+        parcel = _confirmed(db_session, order_ref, policy or LockerPolicy(secret_key=""), now)
+    except (LockerError, ValueError):
         db_session.rollback()
-        raise WrongState(f"the reservation of order {order_ref} changed meanwhile")
+        raise
     db_session.commit()
     return parcel
+
+
+def _confirmed(
+    db_session: Session, order_ref: str, policy: LockerPolicy, now: datetime
+) -> LockerParcel:
+    parcel = active_parcel(db_session=db_session, order_ref=order_ref, for_update=True)
+    if parcel is not None and parcel.state == ParcelState.RESERVED:
+        if move_parcel(db_session, parcel, "confirm", reserved_until=None):
+            return parcel
+        parcel = active_parcel(db_session=db_session, order_ref=order_ref)  # expired meanwhile
+    if parcel is not None:
+        if parcel.state != ParcelState.AWAITING_DELIVERY:
+            raise WrongState(f"the locker parcel of order {order_ref} is already {parcel.state}")
+        return parcel
+    lapsed = latest_parcel(db_session=db_session, order_ref=order_ref)
+    if lapsed is None:
+        raise UnknownParcel(f"order {order_ref} has no locker reservation")
+    again = _reserve(
+        db_session, lapsed.site_id, lapsed.size, order_ref, lapsed.recipient, policy, now
+    )
+    move_parcel(db_session, again, "confirm", reserved_until=None)
+    return again
+
+
+def latest_parcel(*, db_session: Session, order_ref: str) -> LockerParcel | None:
+    return db_session.scalar(
+        select(LockerParcel)
+        .where(LockerParcel.order_ref == order_ref)
+        .order_by(LockerParcel.created_at.desc(), LockerParcel.id)
+        .limit(1)
+    )
 
 
 def cancel_reservation(
@@ -388,12 +432,7 @@ def _parcel_in(db_session: Session, order_ref: str, event: str) -> LockerParcel:
 
 def parcel_status(*, db_session: Session, order_ref: str) -> ParcelStatus:
     """What the order page says about its locker delivery."""
-    parcel = db_session.scalar(
-        select(LockerParcel)
-        .where(LockerParcel.order_ref == order_ref)
-        .order_by(LockerParcel.created_at.desc(), LockerParcel.id)
-        .limit(1)
-    )
+    parcel = latest_parcel(db_session=db_session, order_ref=order_ref)
     if parcel is None:
         raise UnknownParcel(f"order {order_ref} has no locker delivery")
     site = get_site(db_session=db_session, site_id=parcel.site_id)

@@ -16,6 +16,7 @@ from vitrine.installation import Installation
 from vitrine.orders.payments import PaymentGateway
 from vitrine.web.api import catalog as catalog_api
 from vitrine.web.api import lockers as lockers_api
+from vitrine.web.api import orders as orders_api
 from vitrine.web.pages import cart, operator, shop, tracking
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
@@ -38,6 +39,7 @@ def create_app(installation: Installation, gateway: PaymentGateway | None = None
     attach_engines(app, installation, gateway)
     app.include_router(catalog_api.router, prefix="/api/v1")
     app.include_router(lockers_api.router, prefix="/api/v1")
+    app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(locker_pages.router)
     app.include_router(shop.router)
     app.include_router(cart.router)
