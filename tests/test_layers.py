@@ -19,6 +19,7 @@ CAPABILITIES = {
     "live",
     "analytics",
     "demo",
+    "notifications",
 }
 # Modules of a capability that own storage (and any `<topic>_service.py`); every other module
 # there is pure logic.

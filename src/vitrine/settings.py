@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     languages: list[str] = Field(default_factory=lambda: ["fr", "en", "zh"])
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    public_url: str = Field(
+        default="",
+        description="Base URL printed in QR shelf tags; empty means the URL the operator uses.",
+    )
     pickup_hold_days: float = Field(default=3, gt=0, description="How long a pickup code works.")
     pickup_reminder_hours: float = Field(default=24, ge=0, description="Reminder before expiry.")
     reservation_minutes: float = Field(default=30, gt=0, description="Unpaid locker hold.")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.orders.conftest import DECLINED_CARD, Shop
 from vitrine.catalog import stock_service as stock
+from vitrine.lockers import flows as locker_flows
 from vitrine.lockers import service as lockers
 from vitrine.notifications.models import OutboxMessage
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, InvalidDetails
 from vitrine.orders.flows import CheckoutRefused, checkout
 from vitrine.orders.models import Order, Payment
+from vitrine.orders.payments import ChargeRequest, ChargeResult
 
 
 def _count(shop: Shop, model: type) -> int:
@@ -170,3 +173,38 @@ def test_cart_quantities_are_checked(shop: Shop) -> None:
                                     quantity=quantity)  # fmt: skip
         with pytest.raises(orders.CartError, match="does not exist"):
             orders.set_quantity(db_session=session, cart=cart, variant_id="nope", quantity=1)
+
+
+def test_a_locker_that_fills_up_while_the_shopper_pays_is_refunded(shop: Shop) -> None:
+    """The hold lapses during payment and another order takes the last compartment."""
+    policy = dataclasses.replace(shop.desk.locker_policy, reservation=timedelta(seconds=0))
+    inner = shop.gateway
+
+    class SlowGateway:
+        name = "slow"
+
+        def charge(self, request: ChargeRequest) -> ChargeResult:
+            with shop.installation.session_factory() as session:
+                locker_flows.expire_reservations(db_session=session)  # the lapsed hold ends
+                for number in range(2):  # the site has one S and one M compartment
+                    lockers.reserve_compartment(
+                        db_session=session,
+                        site_id=shop.locker_site_id,
+                        size="S",
+                        order_ref=f"other-{number}",
+                        recipient="x@y.fr",
+                        policy=dataclasses.replace(policy, reservation=timedelta(hours=1)),
+                    )
+            return inner.charge(request)
+
+        def refund(self, gateway_reference: str, amount_minor: int, idempotency_key: str) -> bool:
+            return inner.refund(gateway_reference, amount_minor, idempotency_key)
+
+    desk = dataclasses.replace(shop.desk, gateway=SlowGateway(), locker_policy=policy)
+    details = CheckoutDetails(
+        email="a@b.fr", phone="", delivery_method="locker", locker_site_id=shop.locker_site_id
+    )
+    outcome = checkout(desk=desk, request=shop.request(shop.cart_with(), details=details))
+    assert (outcome.paid, outcome.state) == (False, "refunded")
+    assert "refunded in full" in outcome.message
+    assert _available(shop) == 3

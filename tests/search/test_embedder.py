@@ -18,7 +18,7 @@ def test_embeddings_are_unit_vectors_and_deterministic() -> None:
     embedder = OnnxEmbedder(EmbedderConfig(size=128, threads=1))
     pictures = [draw_product(1), draw_product(2), draw_product(1)]
     vectors = embedder.embed(pictures)
-    assert vectors.shape == (3, 1280)
+    assert vectors.shape == (3, 1280 + 112 + 192)
     assert vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-5)
@@ -32,12 +32,19 @@ def test_session_is_created_once_per_process() -> None:
 
 
 def test_no_pictures_give_an_empty_matrix() -> None:
-    assert OnnxEmbedder(EmbedderConfig(threads=1)).embed([]).shape == (0, 1280)
+    assert OnnxEmbedder(EmbedderConfig(threads=1)).embed([]).shape == (0, 1584)
+
+
+def test_head_only_without_flip() -> None:
+    config = EmbedderConfig(size=96, threads=1, stage_weights=(0.0, 0.0), flip=False)
+    embedder = OnnxEmbedder(config)
+    assert embedder.dim == 1280
+    assert embedder.embed([draw_product(4)]).shape == (1, 1280)
 
 
 def test_adapter_changes_the_dimension() -> None:
     rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(40, 1280)).astype(np.float32)
+    vectors = rng.normal(size=(40, 1584)).astype(np.float32)
     adapter = fit_adapter(vectors, [str(n % 4) for n in range(40)], dim=16)
     embedder = OnnxEmbedder(EmbedderConfig(size=96, threads=1), adapter=adapter)
     assert embedder.dim == 3  # products - 1

@@ -43,3 +43,23 @@ def first_variant(client: TestClient, name: str) -> tuple[str, str]:
     products = client.get("/api/v1/products", params={"limit": 500}).json()["items"]
     product = next(p for p in products if p["name"] == name)
     return product["id"], product["variants"][0]["id"]
+
+
+def log_in(client: TestClient, email: str, password: str) -> None:
+    form = {
+        "email": email,
+        "password": password,
+        "next": "/operator",
+        "csrf_token": csrf_of(client, "/operator/login"),
+    }
+    response = client.post("/operator/login", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def admin_client(client: TestClient, demo_installation: Installation) -> TestClient:
+    from vitrine.demo.loader import DEMO_OPERATOR_EMAIL, OPERATOR_LOGIN_FILE
+
+    password = (demo_installation.settings.data_dir / OPERATOR_LOGIN_FILE).read_text().strip()
+    log_in(client, DEMO_OPERATOR_EMAIL, password)
+    return client

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vitrine.analytics.figures import ProductFunnel, rate
 from vitrine.analytics.models import ShopperEvent
 
 EVENT_KINDS = frozenset(
@@ -52,3 +57,101 @@ def record_event(
             )
     except Exception:  # analytics must never break a purchase
         log.exception("could not record %s event", kind)
+
+
+@dataclass(frozen=True)
+class MarketTest:
+    """Everything the dashboard and the PDF report show for one showroom and period."""
+
+    showroom_id: str
+    start: datetime
+    end: datetime
+    visitors: int
+    landings: int
+    photo_searches: int
+    photo_found: int
+    qr_scans: int
+    text_searches: int
+    orders: int
+    funnels: list[ProductFunnel]
+    hourly: list[int]  # events per hour of day (UTC), 24 values
+    not_found_photos: list[ShopperEvent] = field(default_factory=list)
+
+    @property
+    def search_success(self) -> float:
+        return rate(self.photo_found, self.photo_searches)
+
+
+def _events(
+    db_session: Session, showroom_id: str, start: datetime, end: datetime
+) -> list[ShopperEvent]:
+    return list(
+        db_session.scalars(
+            select(ShopperEvent)
+            .where(
+                ShopperEvent.showroom_id == showroom_id,
+                ShopperEvent.at >= start,
+                ShopperEvent.at < end,
+            )
+            .order_by(ShopperEvent.at)
+        )
+    )
+
+
+def _by_kind_and_product(events: list[ShopperEvent]) -> Counter[tuple[str, str | None]]:
+    return Counter((event.kind, event.product_id) for event in events)
+
+
+def market_test(
+    *,
+    db_session: Session,
+    showroom_id: str,
+    start: datetime,
+    end: datetime,
+    products: dict[str, str],
+    units_sold: dict[str, int],
+    orders: int,
+) -> MarketTest:
+    """Figures of a showroom over [start, end); `products` maps displayed product ids to names."""
+    events = _events(db_session, showroom_id, start, end)
+    kinds = Counter(event.kind for event in events)
+    per_product = _by_kind_and_product(events)
+    photo_hits = Counter(
+        str(e.detail.get("top_product"))
+        for e in events
+        if e.kind == "photo_search" and not e.detail.get("not_found")
+    )
+    funnels = [
+        ProductFunnel(
+            product_id,
+            name,
+            per_product[("product_view", product_id)],
+            per_product[("qr_scan", product_id)],
+            photo_hits[product_id],
+            per_product[("add_to_cart", product_id)],
+            units_sold.get(product_id, 0),
+        )
+        for product_id, name in products.items()
+    ]
+    hourly = [0] * 24
+    for event in events:
+        hourly[event.at.hour] += 1
+    return MarketTest(
+        showroom_id=showroom_id,
+        start=start,
+        end=end,
+        visitors=len({event.visitor for event in events if event.visitor}),
+        landings=kinds["landing"],
+        photo_searches=kinds["photo_search"],
+        photo_found=sum(photo_hits.values()),
+        qr_scans=kinds["qr_scan"],
+        text_searches=kinds["text_search"],
+        orders=orders,
+        funnels=funnels,
+        hourly=hourly,
+        not_found_photos=[
+            e
+            for e in events
+            if (e.kind == "photo_search" and e.detail.get("not_found")) or e.kind == "not_this_one"
+        ],
+    )

@@ -199,3 +199,13 @@ def set_rate(*, db_session: Session, base: str, quote: str, rate: Decimal) -> No
 def rates_from(*, db_session: Session, base: str) -> dict[str, Decimal]:
     rows = db_session.scalars(select(ExchangeRate).where(ExchangeRate.base == base))
     return {row.quote: Decimal(row.rate) for row in rows}
+
+
+def enrollment_counts(*, db_session: Session, showroom_id: str) -> dict[str, int]:
+    """How many in-store enrollment photos each product has in a showroom."""
+    rows = db_session.execute(
+        select(ProductImage.product_id, func.count())
+        .where(ProductImage.source == "enrollment", ProductImage.showroom_id == showroom_id)
+        .group_by(ProductImage.product_id)
+    )
+    return {product_id: int(count) for product_id, count in rows}

@@ -25,7 +25,7 @@ from vitrine.orders.contact import CheckoutDetails, validate_details
 from vitrine.orders.models import Order, OrderEvent, OrderLine, Payment
 from vitrine.orders.parcels import parcel_size
 from vitrine.orders.payments import CardDetails, ChargeRequest, ChargeResult, PaymentGateway
-from vitrine.orders.states import CANCELLED, PAID, PLACED
+from vitrine.orders.states import CANCELLED, PAID, PLACED, REFUNDED
 
 
 class CheckoutRefused(ValueError):
@@ -197,9 +197,35 @@ def _settle(
         _cancel(desk, order_id, f"payment declined: {result.decline_code}")
         return CheckoutOutcome(token, CANCELLED, False, result.message)
     if locker:
-        with desk.session_factory() as session:
-            lockers.confirm_reservation(db_session=session, order_ref=order_id)
+        try:
+            with desk.session_factory() as session:
+                lockers.confirm_reservation(
+                    db_session=session, order_ref=order_id, policy=desk.locker_policy
+                )
+        except LockerError as error:
+            return _refund_unlockered(desk, order_id, result, str(error), token)
     return CheckoutOutcome(token, PAID, True)
+
+
+def _refund_unlockered(
+    desk: CheckoutDesk, order_id: str, result: ChargeResult, reason: str, token: str
+) -> CheckoutOutcome:
+    """The hold lapsed before the payment landed and the site filled up: refund in full."""
+    with desk.session_factory() as session, session.begin():
+        order = session.get(Order, order_id)
+        assert order is not None
+        desk.gateway.refund(result.gateway_reference, order.total_minor, f"refund-{order.id}")
+        orders.move_order(
+            db_session=session,
+            order=order,
+            target=REFUNDED,
+            actor="checkout",
+            note=f"locker full after payment: {reason}",
+        )
+        for line in order.lines:
+            stock.release(db_session=session, variant_id=line.variant_id, quantity=line.quantity)
+    message = "The parcel locker filled up while you paid: you have been refunded in full."
+    return CheckoutOutcome(token, REFUNDED, False, message)
 
 
 def _payment_row(desk: CheckoutDesk, order: Order, result: ChargeResult) -> Payment:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.models import Product, Variant
-from vitrine.orders.models import Cart, CartLine, Order, OrderEvent
-from vitrine.orders.states import check_transition
+from vitrine.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
+from vitrine.orders.states import CANCELLED, PLACED, check_transition
 
 MAX_QUANTITY_PER_LINE = 20
+UNPAID_STATES = (PLACED, CANCELLED)
 
 
 class CartError(ValueError):
@@ -178,3 +180,37 @@ def move_order(
     order.events.append(OrderEvent(from_state=order.state, to_state=target, actor=actor, note=note))
     order.state = target
     db_session.flush()
+
+
+def units_sold_by_product(
+    *, db_session: Session, showroom_id: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Units of each product in paid-or-later orders placed in a showroom during [start, end)."""
+    rows = db_session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.showroom_id == showroom_id,
+            Order.created_at >= start,
+            Order.created_at < end,
+            Order.state.notin_(UNPAID_STATES),
+        )
+        .group_by(OrderLine.product_id)
+    )
+    return {product_id: int(units or 0) for product_id, units in rows}
+
+
+def count_paid_orders(
+    *, db_session: Session, showroom_id: str, start: datetime, end: datetime
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.showroom_id == showroom_id,
+            Order.created_at >= start,
+            Order.created_at < end,
+            Order.state.notin_(UNPAID_STATES),
+        )
+    )
+    return int(db_session.scalar(query) or 0)

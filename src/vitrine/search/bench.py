@@ -12,7 +12,6 @@ their photos become out-of-catalog queries.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +33,7 @@ from vitrine.search.grocery import (
     read_split,
 )
 from vitrine.search.index import FaissIndex, ImageRecord
+from vitrine.search.indexing import index_pictures
 from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
 
@@ -127,7 +127,7 @@ def _raw_vectors(
     def compute() -> np.ndarray:
         rows = []
         for start in tqdm(range(0, len(pictures), 16), desc="embedding", leave=False):
-            rows.append(embedder.embed([_load(p.path) for p in pictures[start : start + 16]]))
+            rows.append(embedder.raw([_load(p.path) for p in pictures[start : start + 16]]))
         return np.concatenate(rows)
 
     key = f"raw|{embedder.config}|" + "|".join(str(p.path) for p in pictures)
@@ -183,16 +183,19 @@ def _index(
 def indexing_throughput(
     embedder: OnnxEmbedder, catalog: Sequence[Picture], geometry: bool
 ) -> float:
-    """Pictures per second for decode + embed + keypoints + add, with a progress bar."""
-    index = FaissIndex(embedder.dim)
-    store = LocalFeatureStore()
-    started = time.perf_counter()
-    for picture in tqdm(catalog, desc="indexing catalog", unit="img"):
-        image = _load(picture.path)
-        index.add([ImageRecord(picture.image_id, picture.product_id)], embedder.embed([image]))
-        if geometry:
-            store.add(picture.image_id, picture.product_id, extract_local_features(image))
-    return len(catalog) / (time.perf_counter() - started)
+    """Pictures per second for read + decode + embed + keypoints + add, with a progress bar."""
+    pictures = (
+        (ImageRecord(picture.image_id, picture.product_id), picture.path.read_bytes())
+        for picture in catalog
+    )
+    report = index_pictures(
+        pictures,
+        embedder=embedder,
+        index=FaissIndex(embedder.dim),
+        keypoints=LocalFeatureStore() if geometry else None,
+        total=len(catalog),
+    )
+    return report.images_per_second
 
 
 def _phone_jpegs(queries: Sequence[Picture], count: int, size: tuple[int, int]) -> list[bytes]:

@@ -96,7 +96,9 @@ class EfficientNetLite(nn.Module):
         stem = 32
         self._conv_stem = nn.Conv2d(3, stem, 3, 2, padding=1, bias=False)
         self._bn0 = nn.BatchNorm2d(stem, momentum=BN_MOMENTUM, eps=BN_EPS)
-        self._blocks = nn.ModuleList(self._make_blocks(width, depth))
+        blocks = self._make_blocks(width, depth)
+        self._blocks = nn.ModuleList(blocks)
+        self.stage_ends = self._stage_ends(depth)
         last = round_channels(320, width)
         self._conv_head = nn.Conv2d(last, 1280, 1, bias=False)
         self._bn1 = nn.BatchNorm2d(1280, momentum=BN_MOMENTUM, eps=BN_EPS)
@@ -124,6 +126,29 @@ class EfficientNetLite(nn.Module):
                     )
                 )
         return blocks
+
+    @staticmethod
+    def _stage_ends(depth: float) -> list[int]:
+        """Index of the last block of each stage."""
+        ends, total = [], 0
+        for index, spec in enumerate(BASE_STAGES):
+            fixed = index in (0, len(BASE_STAGES) - 1)
+            total += spec.repeats if fixed else math.ceil(spec.repeats * depth)
+            ends.append(total - 1)
+        return ends
+
+    def feature_pyramid(
+        self, x: torch.Tensor, stages: tuple[int, ...] = (4, 5)
+    ) -> list[torch.Tensor]:
+        """Head feature map, then the outputs of the given stages (mid-level texture and colour)."""
+        wanted = {self.stage_ends[stage] for stage in stages}
+        taps = []
+        x = self.act(self._bn0(self._conv_stem(x)))
+        for number, block in enumerate(self._blocks):
+            x = block(x)
+            if number in wanted:
+                taps.append(x)
+        return [self.act(self._bn1(self._conv_head(x))), *taps]
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Head feature map (N, 1280, H/32, W/32) of normalised input pixels."""

@@ -1,8 +1,8 @@
 """Picture -> unit vector: the ``Embedder`` interface and the ONNX Runtime implementation.
 
 The shipped model (``models/efficientnet-lite0.onnx``) returns the backbone's
-head feature map; descriptors are pooled from it in numpy (GeM over the whole
-picture plus, optionally, over a centre region) so one forward pass serves both.
+head feature map and two mid-level maps; descriptors are GeM-pooled from them in
+numpy, so the pooling can change without re-exporting the model.
 """
 
 from __future__ import annotations
@@ -43,13 +43,19 @@ class Embedder(Protocol):
 class EmbedderConfig:
     """How pictures are sized and pooled; the defaults are the benchmarked ones."""
 
-    size: int = 224
+    size: int = 320
     gem_power: float = 3.0
-    # Extra GeM over the central part of the map (fraction of each side); 0 switches it off.
-    centre_fraction: float = 0.0
-    centre_weight: float = 1.0
+    # Weight of the mid-level (stage 4, stage 5) descriptors next to the head one; 0 drops them.
+    stage_weights: tuple[float, float] = (1.0, 1.0)
+    # Also embed the mirror image and add the two: cheap test-time augmentation.
+    flip: bool = True
     threads: int = 2
     batch_size: int = 16
+
+    @property
+    def dim(self) -> int:
+        widths = (112, 192)
+        return 1280 + sum(w for w, weight in zip(widths, self.stage_weights, strict=True) if weight)
 
 
 def l2_normalise(matrix: np.ndarray) -> np.ndarray:
@@ -109,32 +115,38 @@ class OnnxEmbedder:
 
     @property
     def dim(self) -> int:
-        return 1280 if self.adapter is None else self.adapter.dim
+        return self.config.dim if self.adapter is None else self.adapter.dim
 
-    def feature_maps(self, images: Sequence[Image.Image]) -> np.ndarray:
-        """Backbone head maps (N, 1280, h, w) for a batch of pictures."""
-        chunks = []
+    def feature_maps(self, images: Sequence[Image.Image]) -> list[np.ndarray]:
+        """Backbone maps for a batch: [head (N, 1280, h, w), stage 4, stage 5]."""
+        chunks: list[list[np.ndarray]] = []
         step = self.config.batch_size
         for start in range(0, len(images), step):
             batch = pixels(images[start : start + step], self.config.size)
-            chunks.append(self.session.run(None, {INPUT_NAME: batch})[0])
-        return np.concatenate(chunks) if chunks else np.zeros((0, 1280, 1, 1), np.float32)
+            chunks.append(self.session.run(None, {INPUT_NAME: batch}))
+        return [np.concatenate([chunk[n] for chunk in chunks]) for n in range(len(chunks[0]))]
 
-    def pool(self, maps: np.ndarray) -> np.ndarray:
-        """Descriptors from head maps: whole-picture GeM (+ centre GeM), adapted, unit length."""
+    def pool(self, maps: list[np.ndarray]) -> np.ndarray:
+        """Unit descriptors: GeM of the head map, plus weighted GeM of the mid-level maps."""
         power = self.config.gem_power
-        descriptor = l2_normalise(gem(maps, power))
-        fraction = self.config.centre_fraction
-        if fraction > 0:
-            height, width = maps.shape[2:]
-            top, left = round(height * (1 - fraction) / 2), round(width * (1 - fraction) / 2)
-            centre = maps[:, :, top : height - top or None, left : width - left or None]
-            descriptor = descriptor + self.config.centre_weight * l2_normalise(gem(centre, power))
-        descriptor = l2_normalise(descriptor)
-        return descriptor if self.adapter is None else self.adapter.apply(descriptor)
+        parts = [l2_normalise(gem(maps[0], power))]
+        for weight, stage in zip(self.config.stage_weights, maps[1:], strict=True):
+            if weight > 0:
+                # Stage outputs are linear (no activation): keep the positive evidence.
+                parts.append(weight * l2_normalise(gem(np.maximum(stage, 0), power)))
+        return l2_normalise(np.concatenate(parts, axis=1))
+
+    def raw(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """Descriptors before the adapter (what an adapter is fitted on)."""
+        if not images:
+            return np.zeros((0, self.config.dim), np.float32)
+        descriptor = self.pool(self.feature_maps(images))
+        if self.config.flip:
+            mirrored = [image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) for image in images]
+            descriptor = l2_normalise(descriptor + self.pool(self.feature_maps(mirrored)))
+        return descriptor
 
     def embed(self, images: Sequence[Image.Image]) -> np.ndarray:
         """L2-normalised float32 vectors (N, dim)."""
-        if not images:
-            return np.zeros((0, self.dim), np.float32)
-        return self.pool(self.feature_maps(images))
+        descriptor = self.raw(images)
+        return descriptor if self.adapter is None else self.adapter.apply(descriptor)

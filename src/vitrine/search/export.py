@@ -6,7 +6,8 @@ package), never at query time::
     python -m vitrine.search.export --variant efficientnet-lite0
 
 The graph takes raw RGB pixels ``(N, 3, H, W)`` float32 in 0..255 (any H, W
-that are multiples of 32) and returns the head feature map ``(N, 1280, H/32, W/32)``;
+that are multiples of 32) and returns the head feature map ``(N, 1280, H/32, W/32)``
+plus two mid-level maps (``stage4``: 112 channels at H/16, ``stage5``: 192 at H/32);
 pooling happens in numpy so one forward pass can serve the global and region
 descriptors.
 """
@@ -20,6 +21,8 @@ from typing import Any
 MODELS_DIR = Path(__file__).parent / "models"
 INPUT_NAME = "pixels"
 OUTPUT_NAME = "feature_map"
+# Mid-level maps: ends of stages 4 (112 channels, stride 16) and 5 (192 channels, stride 32).
+STAGE_OUTPUTS = ("stage4", "stage5")
 
 
 def _wrapped(model: Any) -> Any:
@@ -31,8 +34,8 @@ def _wrapped(model: Any) -> Any:
             super().__init__()
             self.backbone = model
 
-        def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-            return self.backbone.features((pixels - 127.0) / 128.0)
+        def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            return tuple(self.backbone.feature_pyramid((pixels - 127.0) / 128.0, (4, 5)))
 
     return PixelsToFeatures().eval()
 
@@ -52,7 +55,7 @@ def export_onnx(variant: str = "efficientnet-lite0", out_path: Path | None = Non
         (example,),
         str(target),
         input_names=[INPUT_NAME],
-        output_names=[OUTPUT_NAME],
+        output_names=[OUTPUT_NAME, *STAGE_OUTPUTS],
         dynamic_axes={INPUT_NAME: {0: "batch", 2: "height", 3: "width"}},
         opset_version=17,
         dynamo=False,

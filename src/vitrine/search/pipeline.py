@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -33,7 +34,8 @@ class PipelineConfig:
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
     not_found_threshold: float = 0.5
-    query_max_side: int = 1024
+    # Phone photos are decoded at reduced scale (JPEG DCT scaling) to about this size.
+    query_max_side: int = 512
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ def group_by_product(hits: list[ImageHit]) -> list[ProductMatch]:
                 product_id, hit.score, hit.record.image_id, hit.record.variant_id, hit.score
             )
     return sorted(best.values(), key=lambda match: -match.score)
+
+
+_KEYPOINT_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keypoints")
 
 
 class _Clock:
@@ -129,6 +134,10 @@ class SearchPipeline:
         """Products shown in ``image``; ``vector``/``query_features`` skip recomputation."""
         clock = _Clock()
         started = clock._last
+        keypoints: Future[LocalFeatures] | None = None
+        if self._geometry_on() and query_features is None:
+            # Keypoints are extracted on the other core while the network runs.
+            keypoints = _KEYPOINT_POOL.submit(extract_local_features, image)
         if vector is None:
             vector = self.embedder.embed([image])[0]
         clock.lap("embed")
@@ -136,7 +145,9 @@ class SearchPipeline:
         matches = group_by_product(hits)
         clock.lap("index")
         if self._geometry_on() and matches:
-            matches = self._verify(image, matches, query_features)
+            features = query_features if keypoints is None else keypoints.result()
+            assert features is not None
+            matches = self._verify(matches, features)
             clock.lap("geometry")
         confidence = self.config.confidence.probability(matches)
         not_found = not matches or confidence < self.config.not_found_threshold
@@ -146,13 +157,10 @@ class SearchPipeline:
     def _geometry_on(self) -> bool:
         return self.config.geometry.enabled and bool(self.local_features)
 
-    def _verify(
-        self, image: Image.Image, matches: list[ProductMatch], query: LocalFeatures | None
-    ) -> list[ProductMatch]:
+    def _verify(self, matches: list[ProductMatch], features: LocalFeatures) -> list[ProductMatch]:
         store = self.local_features
         assert store is not None
         geometry = self.config.geometry
-        features = query if query is not None else extract_local_features(image)
         head, tail = matches[: geometry.top_products], matches[geometry.top_products :]
         counts = verify_products(features, store, [m.product_id for m in head], geometry)
         checked = []

@@ -114,3 +114,51 @@ def displayed_product_ids(*, db_session: Session, showroom: Showroom) -> list[st
             select(DisplayItem.product_id).where(DisplayItem.showroom_id == showroom.id)
         )
     )
+
+
+class UnknownSkus(ShowroomError):
+    """Some SKUs of a bulk display request are not in the catalog: nothing was added."""
+
+    def __init__(self, skus: list[str]) -> None:
+        super().__init__(f"unknown SKUs, nothing was added: {', '.join(skus[:20])}")
+        self.skus = skus
+
+
+def display_by_skus(*, db_session: Session, showroom: Showroom, skus: list[str]) -> int:
+    """Put products on display by product SKU; all or nothing."""
+    wanted = list(dict.fromkeys(sku.strip() for sku in skus if sku.strip()))
+    rows = db_session.execute(select(Product.sku, Product.id).where(Product.sku.in_(wanted)))
+    found = {sku: product_id for sku, product_id in rows}
+    missing = [sku for sku in wanted if sku not in found]
+    if missing:
+        raise UnknownSkus(missing)
+    return put_on_display(
+        db_session=db_session, showroom=showroom, product_ids=[found[s] for s in wanted]
+    )
+
+
+def remove_from_display(*, db_session: Session, showroom: Showroom, product_id: str) -> None:
+    item = db_session.scalar(
+        select(DisplayItem).where(
+            DisplayItem.showroom_id == showroom.id, DisplayItem.product_id == product_id
+        )
+    )
+    if item is not None:
+        db_session.delete(item)
+        db_session.flush()
+
+
+def shelf_tags_of(*, db_session: Session, showroom: Showroom) -> list[tuple[ShelfTag, Product]]:
+    ensure_shelf_tags(db_session=db_session, showroom=showroom)
+    rows = db_session.execute(
+        select(ShelfTag, Product)
+        .join(Product, Product.id == ShelfTag.product_id)
+        .join(
+            DisplayItem,
+            (DisplayItem.product_id == ShelfTag.product_id)
+            & (DisplayItem.showroom_id == showroom.id),
+        )
+        .where(ShelfTag.showroom_id == showroom.id)
+        .order_by(DisplayItem.position)
+    )
+    return [(tag, product) for tag, product in rows]

@@ -17,7 +17,7 @@ from vitrine.orders.payments import PaymentGateway
 from vitrine.web.api import catalog as catalog_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
-from vitrine.web.pages import cart, operator, shop, tracking
+from vitrine.web.pages import cart, console, operator, shop, tracking
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
@@ -45,6 +45,7 @@ def create_app(installation: Installation, gateway: PaymentGateway | None = None
     app.include_router(cart.router)
     app.include_router(tracking.router)
     app.include_router(operator.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -69,7 +70,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     wants_html = "text/html" in request.headers.get("accept", "")
     if request.url.path.startswith("/api/") or not wants_html:
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+        return JSONResponse(
+            {"detail": error.detail},
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
     return templates.TemplateResponse(
         request,
         "error.html",

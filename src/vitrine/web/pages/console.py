@@ -1,0 +1,335 @@
+"""Operator console: showrooms, what they display, QR shelf tags and the market-test dashboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from vitrine.analytics import charts
+from vitrine.analytics.figures import picked_up_not_bought, top_by_conversion, top_by_interest
+from vitrine.catalog import service as catalog
+from vitrine.showrooms import service as showrooms
+from vitrine.showrooms.models import Showroom
+from vitrine.showrooms.shelf_tags import TagLabel, tag_png, tag_svg, tag_url, tags_pdf
+from vitrine.web.dependencies import SessionDep
+from vitrine.web.market_test import market_test_of
+from vitrine.web.pages.templating import templates
+from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
+
+router = APIRouter(prefix="/operator", include_in_schema=False)
+MAX_SKU_FILE_BYTES = 1024 * 1024
+
+
+def _showroom(db_session: SessionDep, showroom_id: str) -> Showroom:
+    showroom = showrooms.get_showroom(db_session=db_session, showroom_id=showroom_id)
+    if showroom is None:
+        raise HTTPException(status_code=404, detail="no such showroom")
+    return showroom
+
+
+def _page(
+    request: Request, template: str, context: dict[str, object], status: int = 200
+) -> Response:
+    context = {"csrf_token": form_csrf_token(request), **context}
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+@router.post("/showrooms")
+def create_showroom(
+    request: Request,
+    operator: AdminPageDep,
+    db_session: SessionDep,
+    slug: Annotated[str, Form(max_length=63)],
+    name: Annotated[str, Form(max_length=200)],
+    address: Annotated[str, Form(max_length=300)] = "",
+    currency: Annotated[str, Form(max_length=3)] = "EUR",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        showroom = showrooms.create_showroom(
+            db_session=db_session,
+            slug=slug.strip().lower(),
+            name=name.strip(),
+            currency=currency.upper(),
+            address=address,
+        )
+    except showrooms.ShowroomError as error:
+        raise HTTPException(status_code=409, detail=str(error)) from error
+    db_session.commit()
+    return RedirectResponse(f"/operator/showrooms/{showroom.id}", status_code=303)
+
+
+def _showroom_page(
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    showroom: Showroom,
+    query: str,
+    message: str,
+    status: int,
+) -> Response:
+    displayed = showrooms.displayed_products(db_session=db_session, showroom=showroom)
+    shown_ids = {p.id for p in displayed}
+    candidates = (
+        [
+            p
+            for p in catalog.find_products(db_session=db_session, query=query, limit=30)
+            if p.id not in shown_ids
+        ]
+        if query
+        else []
+    )
+    return _page(
+        request,
+        "operator_showroom.html",
+        {
+            "title": showroom.name,
+            "operator": operator,
+            "showroom": showroom,
+            "displayed": displayed,
+            "enrollment": catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id),
+            "candidates": candidates,
+            "query": query,
+            "message": message,
+        },
+        status,
+    )
+
+
+@router.get("/showrooms/{showroom_id}", response_class=HTMLResponse)
+def showroom_page(
+    showroom_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    showroom = _showroom(db_session, showroom_id)
+    return _showroom_page(request, operator, db_session, showroom, q, "", 200)
+
+
+@router.post("/showrooms/{showroom_id}/display")
+async def add_to_display(
+    showroom_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    showroom = _showroom(db_session, showroom_id)
+    product_ids = [str(value) for value in form.getlist("product_id")][:500]
+    known = [
+        pid for pid in product_ids if catalog.get_product(db_session=db_session, product_id=pid)
+    ]
+    if len(known) != len(product_ids):
+        return _showroom_page(
+            request, operator, db_session, showroom, "", "unknown product: nothing was added", 404
+        )
+    added = showrooms.put_on_display(db_session=db_session, showroom=showroom, product_ids=known)
+    db_session.commit()
+    return _showroom_page(
+        request, operator, db_session, showroom, "", f"{added} products put on display", 200
+    )
+
+
+@router.post("/showrooms/{showroom_id}/display/skus")
+async def add_skus_to_display(
+    showroom_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    skus_file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    showroom = _showroom(db_session, showroom_id)
+    data = await skus_file.read(MAX_SKU_FILE_BYTES + 1)
+    try:
+        if len(data) > MAX_SKU_FILE_BYTES:
+            raise showrooms.ShowroomError("the SKU file is larger than 1 MB")
+        skus = _skus_from_csv(data)
+        added = showrooms.display_by_skus(db_session=db_session, showroom=showroom, skus=skus)
+    except showrooms.ShowroomError as error:
+        db_session.rollback()
+        return _showroom_page(request, operator, db_session, showroom, "", str(error), 400)
+    db_session.commit()
+    return _showroom_page(
+        request, operator, db_session, showroom, "", f"{added} products put on display", 200
+    )
+
+
+def _skus_from_csv(data: bytes) -> list[str]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise showrooms.ShowroomError("the SKU file is not UTF-8 text") from error
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    if rows and rows[0][0].strip().lower() == "sku":
+        rows = rows[1:]
+    if not rows:
+        raise showrooms.ShowroomError("the SKU file has no SKU")
+    return [row[0].strip() for row in rows]
+
+
+@router.post("/showrooms/{showroom_id}/display/{product_id}/remove")
+def remove_from_display(
+    showroom_id: str,
+    product_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    showroom = _showroom(db_session, showroom_id)
+    showrooms.remove_from_display(db_session=db_session, showroom=showroom, product_id=product_id)
+    db_session.commit()
+    return RedirectResponse(f"/operator/showrooms/{showroom.id}", status_code=303)
+
+
+def _public_url(request: Request) -> str:
+    configured = request.app.state.installation.settings.public_url
+    return str(configured or request.base_url).rstrip("/")
+
+
+@router.get("/showrooms/{showroom_id}/tags.pdf")
+def shelf_tags_pdf(
+    showroom_id: str, request: Request, operator: OperatorPageDep, db_session: SessionDep
+) -> Response:
+    showroom = _showroom(db_session, showroom_id)
+    base = _public_url(request)
+    labels = [
+        TagLabel(product.name, tag.code, tag_url(base, tag.code))
+        for tag, product in showrooms.shelf_tags_of(db_session=db_session, showroom=showroom)
+    ]
+    db_session.commit()
+    headers = {"Content-Disposition": f'attachment; filename="shelf-tags-{showroom.slug}.pdf"'}
+    return Response(tags_pdf(labels, showroom.name), media_type="application/pdf", headers=headers)
+
+
+@router.get("/showrooms/{showroom_id}/tags/{code}.{kind}")
+def shelf_tag_image(
+    showroom_id: str,
+    code: str,
+    kind: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+) -> Response:
+    showroom = _showroom(db_session, showroom_id)
+    tag = showrooms.find_shelf_tag(db_session=db_session, code=code)
+    if tag is None or tag.showroom_id != showroom.id or kind not in ("png", "svg"):
+        raise HTTPException(status_code=404, detail="no such shelf tag in this showroom")
+    url = tag_url(_public_url(request), tag.code)
+    if kind == "png":
+        return Response(tag_png(url), media_type="image/png")
+    return Response(tag_svg(url), media_type="image/svg+xml")
+
+
+def _period(start: date | None, end: date | None) -> tuple[datetime, datetime]:
+    today = datetime.now(UTC).date()
+    last = end or today
+    first = start or last - timedelta(days=29)
+    if first > last:
+        raise HTTPException(status_code=422, detail="the period starts after it ends")
+    return datetime.combine(first, time(), UTC), datetime.combine(
+        last + timedelta(days=1), time(), UTC
+    )
+
+
+@router.get("/showrooms/{showroom_id}/dashboard", response_class=HTMLResponse)
+def dashboard(
+    showroom_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    showroom = _showroom(db_session, showroom_id)
+    period_start, period_end = _period(start, end)
+    figures = market_test_of(
+        db_session=db_session, showroom=showroom, start=period_start, end=period_end
+    )
+    return _page(
+        request,
+        "operator_dashboard.html",
+        {
+            "title": f"{showroom.name}: market test",
+            "operator": operator,
+            "showroom": showroom,
+            "figures": figures,
+            "start": period_start.date(),
+            "end": (period_end - timedelta(days=1)),
+            "by_interest": top_by_interest(figures.funnels),
+            "by_conversion": top_by_conversion(figures.funnels),
+            "not_bought": picked_up_not_bought(figures.funnels),
+            "funnel_svg": charts.funnel_chart(top_by_interest(figures.funnels)).decode(),
+            "hourly_svg": charts.hourly_chart(figures.hourly).decode(),
+        },
+    )
+
+
+@router.get("/showrooms/{showroom_id}/dashboard/{table}.csv")
+def dashboard_csv(
+    showroom_id: str,
+    table: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    showroom = _showroom(db_session, showroom_id)
+    period_start, period_end = _period(start, end)
+    figures = market_test_of(
+        db_session=db_session, showroom=showroom, start=period_start, end=period_end
+    )
+    rows = _csv_rows(table, figures)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    headers = {"Content-Disposition": f'attachment; filename="{showroom.slug}-{table}.csv"'}
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _csv_rows(table: str, figures: object) -> list[list[Any]]:
+    from vitrine.analytics.service import MarketTest
+
+    assert isinstance(figures, MarketTest)
+    if table == "funnel":
+        return [
+            [
+                "product",
+                "views",
+                "qr_scans",
+                "photo_matches",
+                "added_to_cart",
+                "units_sold",
+                "conversion",
+            ]
+        ] + [
+            [f.name, f.views, f.scans, f.photo_hits, f.carts, f.units_sold, round(f.conversion, 4)]
+            for f in figures.funnels
+        ]
+    if table == "hourly":
+        return [["hour_utc", "actions"]] + [
+            [hour, count] for hour, count in enumerate(figures.hourly)
+        ]
+    if table == "summary":
+        return [
+            ["figure", "value"],
+            ["visitors", figures.visitors],
+            ["photo_searches", figures.photo_searches],
+            ["photo_search_success", round(figures.search_success, 4)],
+            ["qr_scans", figures.qr_scans],
+            ["text_searches", figures.text_searches],
+            ["orders", figures.orders],
+        ]
+    raise HTTPException(status_code=404, detail="tables: summary, funnel, hourly")

@@ -1,0 +1,164 @@
+"""Operator console: showrooms, display items, QR shelf tags that decode, and the dashboard."""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+import pypdfium2
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.web.conftest import csrf_of, first_variant, log_in
+from vitrine.accounts.service import create_operator
+from vitrine.installation import Installation
+from vitrine.showrooms.models import Showroom
+
+
+def _showroom_id(installation: Installation, slug: str = "les-halles") -> str:
+    with installation.session_factory() as session:
+        showroom = session.scalars(select(Showroom).where(Showroom.slug == slug)).one()
+        return showroom.id
+
+
+def _decode_qr(pixels: np.ndarray) -> str:
+    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
+    return str(text)
+
+
+def test_an_admin_creates_a_showroom_and_displays_products(admin_client: TestClient) -> None:
+    csrf = csrf_of(admin_client, "/operator")
+    created = admin_client.post(
+        "/operator/showrooms",
+        data={
+            "name": "Vitrine Lyon",
+            "slug": "lyon",
+            "address": "Rue de la République",
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    page_url = created.headers["location"]
+    search = admin_client.get(page_url, params={"q": "juice"}).text
+    product_ids = re.findall(r'name="product_id" value="([0-9a-f]{32})"', search)
+    assert len(product_ids) == 10
+    added = admin_client.post(
+        page_url + "/display", data={"product_id": product_ids[:3], "csrf_token": csrf}
+    )
+    assert "3 products put on display" in added.text
+    assert admin_client.get("/s/lyon").text.count('class="card"') == 3
+
+
+def test_a_sku_file_with_unknown_skus_adds_nothing(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    csrf = csrf_of(admin_client, "/operator")
+    admin_client.post(
+        "/operator/showrooms", data={"name": "Pop-up", "slug": "pop-up", "csrf_token": csrf}
+    )
+    showroom_id = _showroom_id(demo_installation, "pop-up")
+    bad = b"sku\nGRO-KIWI\nNOT-A-SKU\n"
+    response = admin_client.post(
+        f"/operator/showrooms/{showroom_id}/display/skus",
+        files={"skus_file": ("skus.csv", bad, "text/csv")},
+        data={"csrf_token": csrf},
+    )
+    assert response.status_code == 400
+    assert "unknown SKUs, nothing was added: NOT-A-SKU" in response.text
+    assert admin_client.get("/s/pop-up").text.count('class="card"') == 0
+    good = admin_client.post(
+        f"/operator/showrooms/{showroom_id}/display/skus",
+        files={"skus_file": ("skus.csv", b"GRO-KIWI\nGRO-LIME\n", "text/csv")},
+        data={"csrf_token": csrf},
+    )
+    assert "2 products put on display" in good.text
+    binary = admin_client.post(
+        f"/operator/showrooms/{showroom_id}/display/skus",
+        files={"skus_file": ("x.csv", b"\xff\xfe\x00", "text/csv")},
+        data={"csrf_token": csrf},
+    )
+    assert "not UTF-8" in binary.text
+
+
+def test_the_qr_tag_pdf_decodes_back_to_the_tag_url(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    showroom_id = _showroom_id(demo_installation)
+    response = admin_client.get(f"/operator/showrooms/{showroom_id}/tags.pdf")
+    assert response.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(response.content)
+    assert len(document) == 6  # 81 tags, 15 per A4 page
+    page = document[0].render(scale=300 / 72).to_numpy()
+    first_tag = page[: page.shape[0] // 5, : page.shape[1] // 3 + 60]
+    url = _decode_qr(cv2.cvtColor(first_tag, cv2.COLOR_RGB2GRAY))
+    assert re.fullmatch(r"http://testserver/p/[2-9A-HJ-NP-Z]{8}", url), url
+    landing = admin_client.get(url.replace("http://testserver", ""), follow_redirects=False)
+    assert landing.status_code == 303
+    assert landing.headers["location"].startswith("/products/")
+
+
+def test_a_single_tag_png_decodes_and_tags_of_other_showrooms_are_hidden(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    showroom_id = _showroom_id(demo_installation)
+    pdf_page = admin_client.get(f"/operator/showrooms/{showroom_id}/tags.pdf")
+    assert pdf_page.status_code == 200
+    with demo_installation.session_factory() as session:
+        from vitrine.showrooms.models import ShelfTag
+
+        code = session.scalars(select(ShelfTag.code)).first()
+    png = admin_client.get(f"/operator/showrooms/{showroom_id}/tags/{code}.png").content
+    pixels = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert _decode_qr(pixels) == f"http://testserver/p/{code}"
+    assert admin_client.get(f"/operator/showrooms/nope/tags/{code}.png").status_code == 404
+
+
+def test_the_dashboard_counts_the_scripted_shopper_events(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    showroom_id = _showroom_id(demo_installation)
+    product_id, variant_id = first_variant(admin_client, "Granny Smith")
+    shopper = TestClient(admin_client.app)
+    shopper.get("/s/les-halles")
+    shopper.get(f"/products/{product_id}")
+    shopper.get(f"/products/{product_id}")
+    shopper.post(
+        "/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf_of(shopper, "/cart")}
+    )
+    page = admin_client.get(f"/operator/showrooms/{showroom_id}/dashboard").text
+    assert re.search(r'data-testid="visitors">(\d+)<', page).group(1) == "1"  # type: ignore[union-attr]
+    funnel = admin_client.get(f"/operator/showrooms/{showroom_id}/dashboard/funnel.csv").text
+    assert "Granny Smith,2,0,0,1,0,0.0" in funnel
+    assert "<svg" in page
+    assert (
+        admin_client.get(f"/operator/showrooms/{showroom_id}/dashboard/nope.csv").status_code == 404
+    )
+    assert (
+        admin_client.get(
+            f"/operator/showrooms/{showroom_id}/dashboard",
+            params={"from": "2026-02-01", "to": "2026-01-01"},
+        ).status_code
+        == 422
+    )
+
+
+def test_staff_cannot_create_showrooms(client: TestClient, demo_installation: Installation) -> None:
+    with demo_installation.session_factory() as session, session.begin():
+        create_operator(
+            db_session=session, email="staff@shop.fr", password="staff-password-1", role="staff"
+        )
+    log_in(client, "staff@shop.fr", "staff-password-1")
+    response = client.post(
+        "/operator/showrooms",
+        data={"name": "X", "slug": "xx", "csrf_token": csrf_of(client, "/operator")},
+    )
+    assert response.status_code == 403
+    assert client.get("/s/xx").status_code == 404
+
+
+def test_unknown_showroom_ids_are_404(admin_client: TestClient) -> None:
+    assert (
+        admin_client.get("/operator/showrooms/0123456789abcdef0123456789abcdef").status_code == 404
+    )
