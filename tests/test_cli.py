@@ -84,3 +84,34 @@ def test_invalid_settings_from_the_environment_are_named(
     assert code == 1
     assert "invalid settings" in output
     assert "port" in output
+
+
+def test_report_writes_a_pdf_and_refuses_bad_dates(tmp_path: Path) -> None:
+    from vitrine.demo.loader import load_demo
+    from vitrine.installation import open_installation
+    from vitrine.settings import Settings
+
+    installation = open_installation(Settings(environment="test", data_dir=tmp_path))
+    with installation.session_factory() as session, session.begin():
+        load_demo(db_session=session, media=installation.media, data_dir=tmp_path, currency="EUR")
+    installation.dispose()
+    base = ("--data-dir", str(tmp_path), "report", "les-halles")
+    out = tmp_path / "report.pdf"
+    code, output = _run(*base, "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(out))
+    assert code == 0, output
+    assert out.read_bytes().startswith(b"%PDF")
+    code, output = _run(*base, "--from", "2026-13-01", "--to", "2026-11-30")
+    assert (code, "dates must be YYYY-MM-DD" in output) == (1, True)
+    code, output = _run(*base, "--from", "2026-11-30", "--to", "2026-11-01")
+    assert (code, "--from is after --to" in output) == (1, True)
+    code, output = _run(
+        "--data-dir",
+        str(tmp_path),
+        "report",
+        "nowhere",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-02",
+    )
+    assert (code, "no showroom 'nowhere'" in output) == (1, True)

@@ -198,6 +198,45 @@ def lockers_housekeeping() -> None:
 
 
 @app.command()
+def report(
+    showroom: Annotated[str, typer.Argument(help="The showroom's short name (slug).")],
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day (included), YYYY-MM-DD.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the PDF.")] = Path(
+        "report.pdf"
+    ),
+) -> None:
+    """Write the market-test report of a showroom for a period as a PDF."""
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from vitrine.analytics.report import market_test_pdf
+    from vitrine.showrooms.service import get_showroom_by_slug
+    from vitrine.web.market_test import market_test_of
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as error:
+        fail(f"dates must be YYYY-MM-DD: {error}")
+    if first > last:
+        fail("--from is after --to")
+    period_start = datetime.combine(first, time(), UTC)
+    period_end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    with opened(current_settings()) as installation, installation.session_factory() as session:
+        found = get_showroom_by_slug(db_session=session, slug=showroom)
+        if found is None:
+            fail(f"no showroom {showroom!r}")
+        figures = market_test_of(
+            db_session=session, showroom=found, start=period_start, end=period_end
+        )
+        pdf = market_test_pdf(figures, found.name)
+    try:
+        out_path.write_bytes(pdf)
+    except OSError as error:
+        fail(f"cannot write {out_path}: {error.strerror}")
+    out.print(f"report written to {out_path} ({len(pdf) // 1024} kB)")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,

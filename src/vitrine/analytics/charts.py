@@ -14,6 +14,7 @@ def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable SVG
     from matplotlib import pyplot
 
     figure, axes = pyplot.subplots(figsize=(width, height), dpi=100)
@@ -35,6 +36,10 @@ def _render(pyplot, figure, image_format: str) -> bytes:  # type: ignore[no-unty
 def funnel_chart(funnels: Sequence[ProductFunnel], image_format: str = "svg") -> bytes:
     """Grouped bars per product: views, added to cart, units sold."""
     pyplot, figure, axes = _figure(7.5, max(2.2, 0.38 * len(funnels) + 0.8))
+    if not funnels:
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, "No product was viewed in this period.", ha="center", color=MUTED)
+        return _render(pyplot, figure, image_format)
     names = [f.name[:28] for f in funnels][::-1]
     positions = range(len(names))
     for offset, (label, values, colour) in enumerate(

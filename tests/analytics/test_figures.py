@@ -1,0 +1,44 @@
+"""Market-test rankings: interest, conversion, and what is handled but not bought."""
+
+from __future__ import annotations
+
+from vitrine.analytics.charts import funnel_chart, hourly_chart
+from vitrine.analytics.figures import (
+    ProductFunnel,
+    picked_up_not_bought,
+    rate,
+    top_by_conversion,
+    top_by_interest,
+)
+
+
+def _funnel(name: str, views: int, sold: int) -> ProductFunnel:
+    return ProductFunnel(name, name, views, 0, 0, sold, sold)
+
+
+FUNNELS = [
+    _funnel("hat", 40, 0),
+    _funnel("mug", 10, 5),
+    _funnel("pen", 2, 2),
+    _funnel("cup", 30, 9),
+]
+
+
+def test_rankings() -> None:
+    assert [f.name for f in top_by_interest(FUNNELS)] == ["hat", "cup", "mug", "pen"]
+    assert [f.name for f in top_by_conversion(FUNNELS)] == [
+        "mug",
+        "cup",
+        "hat",
+    ]  # pen: too few views
+    assert [f.name for f in picked_up_not_bought(FUNNELS)] == ["hat"]
+    assert rate(1, 0) == 0.0
+    assert rate(1, 4) == 0.25
+
+
+def test_charts_draw_data_and_empty_periods() -> None:
+    drawn = funnel_chart(FUNNELS)
+    assert b"<svg" in drawn
+    assert b"hat" in drawn
+    assert b"No product was viewed in this period." in funnel_chart([])
+    assert hourly_chart([0] * 24, "png").startswith(b"\x89PNG")
