@@ -57,7 +57,7 @@ def funnel_chart(funnels: Sequence[ProductFunnel], image_format: str = "svg") ->
             label=label,
         )
     axes.set_yticks(list(positions), names, fontsize=8, color=INK)
-    axes.legend(fontsize=8, frameon=False, loc="lower right")
+    axes.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return _render(pyplot, figure, image_format)
 
 

@@ -267,7 +267,7 @@ def dashboard(
             "showroom": showroom,
             "figures": figures,
             "start": period_start.date(),
-            "end": (period_end - timedelta(days=1)),
+            "end": (period_end - timedelta(days=1)).date(),
             "by_interest": top_by_interest(figures.funnels),
             "by_conversion": top_by_conversion(figures.funnels),
             "not_bought": picked_up_not_bought(figures.funnels),
