@@ -37,6 +37,12 @@ couriers_app = typer.Typer(help="Courier API tokens.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+search_app = typer.Typer(help="Visual product search.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks (not tests): they measure and print figures.", no_args_is_help=True
+)
+app.add_typer(search_app, name="search")
+app.add_typer(bench_app, name="bench")
 app.add_typer(lockers_app, name="lockers")
 lockers_app.add_typer(locker_sites_app, name="sites")
 lockers_app.add_typer(couriers_app, name="couriers")
@@ -197,6 +203,135 @@ def lockers_housekeeping() -> None:
     )
 
 
+def _engine(installation: Installation, progress: bool = False):  # type: ignore[no-untyped-def]
+    from vitrine.search.service import SearchEngine
+
+    engine = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
+    with installation.session_factory() as session:
+        engine.sync(db_session=session, progress=progress)
+    return engine
+
+
+@search_app.command("reindex")
+def search_reindex(
+    rebuild: Annotated[bool, typer.Option(help="Drop the saved index and rebuild it all.")] = False,
+) -> None:
+    """Catch the search index up with the catalog's pictures (with a progress bar)."""
+    import shutil
+
+    with opened(current_settings()) as installation:
+        if rebuild:
+            shutil.rmtree(installation.settings.index_dir, ignore_errors=True)
+        engine = _engine(installation, progress=True)
+        out.print(f"search index: {len(engine)} pictures")
+
+
+@search_app.command("query")
+def search_query(
+    image: Annotated[Path, typer.Argument(help="A photo of a product.")],
+    showroom: Annotated[
+        str | None, typer.Option(help="Search what this showroom displays.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=20)] = 5,
+) -> None:
+    """Find the catalog product in a photo (or say it is not found)."""
+    from vitrine.catalog.service import get_product
+    from vitrine.search.images import ImageRejected
+    from vitrine.showrooms.service import displayed_product_ids, get_showroom_by_slug
+
+    if not image.is_file():
+        fail(f"{image} does not exist")
+    with opened(current_settings()) as installation, installation.session_factory() as session:
+        scope = None
+        if showroom:
+            found = get_showroom_by_slug(db_session=session, slug=showroom)
+            if found is None:
+                fail(f"no showroom {showroom!r}")
+            scope = displayed_product_ids(db_session=session, showroom=found)
+        try:
+            answer = _engine(installation).search(
+                image.read_bytes(), showroom_product_ids=scope, limit=limit
+            )
+        except ImageRejected as rejected:
+            fail(f"{image}: {rejected.message}")
+        verdict = "NOT FOUND" if answer.not_found else "found"
+        took = answer.timings_ms.get("total", 0)
+        out.print(f"{verdict} (confidence {answer.confidence:.2f}, {took:.0f} ms)")
+        for rank, match in enumerate(answer.results, start=1):
+            product = get_product(db_session=session, product_id=match.product_id)
+            name = product.name if product else match.product_id
+            out.print(f"{rank}. {name} [{product.sku if product else ''}] score {match.score:.3f}")
+
+
+@search_app.command("enroll")
+def search_enroll(
+    product: Annotated[str, typer.Argument(help="Product SKU (or id).")],
+    images: Annotated[list[Path], typer.Argument(help="In-store photos of it.")],
+    showroom: Annotated[
+        str, typer.Option(help="The showroom where they were taken.")
+    ] = "les-halles",
+) -> None:
+    """Add in-store photos of a displayed product; the next search uses them."""
+    from vitrine.catalog.service import add_enrollment_photos, get_product, get_product_by_sku
+    from vitrine.media import ImageRefused
+    from vitrine.showrooms.service import displayed_product_ids, get_showroom_by_slug
+
+    missing = [str(path) for path in images if not path.is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(missing)}")
+    with opened(current_settings()) as installation:
+        engine = _engine(installation)
+        with installation.session_factory() as session:
+            found = get_product_by_sku(db_session=session, sku=product) or get_product(
+                db_session=session, product_id=product
+            )
+            room = get_showroom_by_slug(db_session=session, slug=showroom)
+            if found is None or room is None:
+                fail(f"no product {product!r}" if found is None else f"no showroom {showroom!r}")
+            if found.id not in displayed_product_ids(db_session=session, showroom=room):
+                fail(f"{found.name} is not on display in {room.name}")
+            try:
+                rows = add_enrollment_photos(
+                    db_session=session,
+                    media=installation.media,
+                    product_id=found.id,
+                    showroom_id=room.id,
+                    photos=[path.read_bytes() for path in images],
+                )
+            except ImageRefused as refused:
+                fail(f"a photo was refused, none was added: {refused}")
+            session.commit()
+        engine.add(rows)
+        engine.save()
+        out.print(f"{len(rows)} photos of {found.name} added; the search uses them now")
+
+
+@bench_app.command("search")
+def bench_search(
+    dataset: Annotated[Path, typer.Option(help="A folder in the Grocery Store layout.")],
+    split: Annotated[str, typer.Option(help="val or test")] = "val",
+    shots: Annotated[
+        int, typer.Option(min=0, help="In-store photos per product (from train).")
+    ] = 0,
+    holdout_products: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line last.")] = False,
+) -> None:
+    """Measure the visual search on real photos: recall@1/5, open-set AUROC, latency."""
+    from vitrine.search import bench
+
+    argv = [
+        "--dataset",
+        str(dataset),
+        "--split",
+        split,
+        "--shots",
+        str(shots),
+        "--holdout-products",
+        str(holdout_products),
+    ] + (["--json"] if as_json else [])
+    bench.main(argv)
+
+
 @app.command()
 def report(
     showroom: Annotated[str, typer.Argument(help="The showroom's short name (slug).")],
@@ -272,12 +407,14 @@ def demo(
                 out.print(f"demo catalog: {len(loaded.catalog_report.created)} products loaded")
         if load_demo_lockers(session_factory=installation.session_factory):
             out.print("demo parcel lockers opened around Les Halles")
+        engine = _engine(installation, progress=True)
+        out.print(f"visual search: {len(engine)} product pictures indexed")
         _print_demo_welcome(
             settings, showroom_path, loaded.operator_email, loaded.operator_password
         )
         if not no_browser:
             webbrowser.open(f"http://{_browser_host(settings.host)}:{settings.port}{showroom_path}")
-        _run_server(installation)
+        _run_server(installation, engine)
 
 
 def _server_overrides(host: str | None, port: int | None) -> dict[str, object]:
@@ -319,14 +456,15 @@ def _print_demo_welcome(
     out.print(f"API docs: {local}/docs   Data: {settings.data_dir.resolve()}\n")
 
 
-def _run_server(installation: Installation) -> None:
+def _run_server(installation: Installation, engine: object = None) -> None:
     import uvicorn
 
     from vitrine.web.app import create_app
 
     settings = installation.settings
     try:
-        uvicorn.run(create_app(installation), host=settings.host, port=settings.port)
+        app = create_app(installation, search_engine=engine)  # type: ignore[arg-type]
+        uvicorn.run(app, host=settings.host, port=settings.port)
     except OSError as error:
         fail(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}")
 

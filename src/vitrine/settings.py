@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     languages: list[str] = Field(default_factory=lambda: ["fr", "en", "zh"])
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    review_photo_days: int = Field(
+        default=30, ge=0, le=365, description="How long shoppers' unrecognised photos are kept."
+    )
     public_url: str = Field(
         default="",
         description="Base URL printed in QR shelf tags; empty means the URL the operator uses.",
@@ -71,6 +74,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def review_dir(self) -> Path:
+        return self.data_dir / "review-photos"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -209,3 +209,62 @@ def enrollment_counts(*, db_session: Session, showroom_id: str) -> dict[str, int
         .group_by(ProductImage.product_id)
     )
     return {product_id: int(count) for product_id, count in rows}
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """What the search index needs to know about one stored product picture."""
+
+    image_id: str
+    product_id: str
+    variant_id: str | None
+    source: str
+    showroom_id: str | None
+    media_key: str
+
+
+def all_product_images(*, db_session: Session) -> list[ImageRow]:
+    rows = db_session.execute(
+        select(
+            ProductImage.id,
+            ProductImage.product_id,
+            ProductImage.variant_id,
+            ProductImage.source,
+            ProductImage.showroom_id,
+            ProductImage.media_key,
+        ).order_by(ProductImage.created_at, ProductImage.id)
+    )
+    return [ImageRow(*row) for row in rows]
+
+
+def add_enrollment_photos(
+    *,
+    db_session: Session,
+    media: MediaStore,
+    product_id: str,
+    showroom_id: str,
+    photos: list[bytes],
+) -> list[ImageRow]:
+    """Store in-store photos of a displayed product; all of them or none (ImageRefused)."""
+    stored = [media.put_bytes(photo) for photo in photos]  # validates every photo first
+    known = set(
+        db_session.scalars(select(ProductImage.sha256).where(ProductImage.product_id == product_id))
+    )
+    added = []
+    for image in stored:
+        if image.sha256 in known:
+            continue
+        known.add(image.sha256)
+        row = ProductImage(
+            product_id=product_id,
+            showroom_id=showroom_id,
+            source="enrollment",
+            media_key=image.media_key,
+            sha256=image.sha256,
+            width=image.width,
+            height=image.height,
+        )
+        db_session.add(row)
+        db_session.flush()
+        added.append(ImageRow(row.id, product_id, None, "enrollment", showroom_id, image.media_key))
+    return added

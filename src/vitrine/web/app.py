@@ -14,10 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vitrine import __version__
 from vitrine.installation import Installation
 from vitrine.orders.payments import PaymentGateway
+from vitrine.search.service import SearchEngine
 from vitrine.web.api import catalog as catalog_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
-from vitrine.web.pages import cart, console, operator, shop, tracking
+from vitrine.web.api import search as search_api
+from vitrine.web.pages import cart, console, operator, photo_search, shop, tracking
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
@@ -26,7 +28,11 @@ from vitrine.web.wiring import attach_engines
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(installation: Installation, gateway: PaymentGateway | None = None) -> FastAPI:
+def create_app(
+    installation: Installation,
+    gateway: PaymentGateway | None = None,
+    search_engine: SearchEngine | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="Vitrine",
         version=__version__,
@@ -36,13 +42,15 @@ def create_app(installation: Installation, gateway: PaymentGateway | None = None
         redoc_url=None,
     )
     app.state.installation = installation
-    attach_engines(app, installation, gateway)
+    attach_engines(app, installation, gateway, search_engine)
     app.include_router(catalog_api.router, prefix="/api/v1")
     app.include_router(lockers_api.router, prefix="/api/v1")
     app.include_router(orders_api.router, prefix="/api/v1")
+    app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(locker_pages.router)
     app.include_router(shop.router)
     app.include_router(cart.router)
+    app.include_router(photo_search.router)
     app.include_router(tracking.router)
     app.include_router(operator.router)
     app.include_router(console.router)

@@ -1,26 +1,58 @@
-"""The engines one app shares across requests (payment gateway, locker rules), built once."""
+"""The engines one app shares across requests (payments, lockers, search), built once."""
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import FastAPI, Request
 
+from vitrine.analytics.review_photos import ReviewPhotos
 from vitrine.installation import Installation
 from vitrine.lockers.policy import policy_from_settings
 from vitrine.orders.flows import CheckoutDesk
 from vitrine.orders.payments import PaymentGateway
 from vitrine.orders.sandbox_gateway import SandboxGateway
+from vitrine.search.service import SearchEngine
+
+_engine_lock = threading.Lock()
 
 
 def attach_engines(
-    app: FastAPI, installation: Installation, gateway: PaymentGateway | None = None
+    app: FastAPI,
+    installation: Installation,
+    gateway: PaymentGateway | None = None,
+    search_engine: SearchEngine | None = None,
 ) -> None:
+    settings = installation.settings
     app.state.checkout_desk = CheckoutDesk(
         session_factory=installation.session_factory,
         gateway=gateway or SandboxGateway(),
-        locker_policy=policy_from_settings(installation.settings),
+        locker_policy=policy_from_settings(settings),
     )
+    app.state.search_engine = search_engine
+    app.state.review_photos = ReviewPhotos(settings.review_dir, settings.review_photo_days)
 
 
 def checkout_desk(request: Request) -> CheckoutDesk:
     desk: CheckoutDesk = request.app.state.checkout_desk
     return desk
+
+
+def review_photos(request: Request) -> ReviewPhotos:
+    photos: ReviewPhotos = request.app.state.review_photos
+    return photos
+
+
+def search_engine(request: Request) -> SearchEngine:
+    """The process's engine, loaded (and caught up with the database) on first use."""
+    with _engine_lock:
+        engine: SearchEngine | None = request.app.state.search_engine
+        if engine is None:
+            installation: Installation = request.app.state.installation
+            engine = SearchEngine(
+                index_dir=installation.settings.index_dir, media=installation.media
+            )
+            with installation.session_factory() as session:
+                engine.sync(db_session=session)
+            request.app.state.search_engine = engine
+        return engine

@@ -72,6 +72,9 @@ class HighsSolver:
 
     name = "HiGHS"
 
+    def __init__(self, options: dict[str, float | int | str] | None = None) -> None:
+        self.options = dict(options or {})
+
     @staticmethod
     def is_available() -> bool:
         """Installed, and OR-Tools not loaded (their native libraries clash in one process)."""
@@ -88,6 +91,8 @@ class HighsSolver:
         highs.setOptionValue("threads", 1)
         highs.setOptionValue("time_limit", float(seconds))
         highs.setOptionValue("mip_rel_gap", 1e-9)
+        for key, value in self.options.items():
+            highs.setOptionValue(key, value)
         highs.passModel(_highs_lp(highspy, model))
         if start is not None:
             solution = highspy.HighsSolution()
@@ -183,3 +188,16 @@ def _loaded(module: str) -> bool:
 def default_solver() -> MipSolver:
     """HiGHS when installed, else OR-Tools."""
     return HighsSolver() if HighsSolver.is_available() else OrToolsSolver()
+
+
+# With a near-optimal incumbent given, search effort is better spent on the bound: no primal
+# heuristics, and pseudocost branching without strong branching (2.5x faster on n=900, p=10).
+PROOF_OPTIONS: dict[str, float | int | str] = {
+    "mip_heuristic_effort": 0.0,
+    "mip_pscost_minreliable": 0,
+}
+
+
+def proof_solver() -> MipSolver:
+    """The solver for proving a heuristic solution optimal."""
+    return HighsSolver(PROOF_OPTIONS) if HighsSolver.is_available() else OrToolsSolver()

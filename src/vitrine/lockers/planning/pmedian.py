@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csc_matrix
 
-from vitrine.lockers.planning.mip import LinearModel, MipSolver, default_solver
+from vitrine.lockers.planning.mip import LinearModel, MipSolver, default_solver, proof_solver
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -236,7 +236,7 @@ def solve_pmedian_exact(
     The LP relaxation's reduced costs first remove the sites that cannot be in a solution
     better than `start`; the MIP then runs on the sites left.
     """
-    solver = solver or default_solver()
+    solver = solver or proof_solver()
     fixed = np.zeros(distance.shape[1], bool) if fixed is None else fixed
     began = time.perf_counter()
     search = _Search(distance, weight, start.copy(), cost_of(distance, weight, start))

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.analytics import charts
@@ -17,9 +18,12 @@ from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
 from vitrine.showrooms.shelf_tags import TagLabel, tag_png, tag_svg, tag_url, tags_pdf
 from vitrine.web.dependencies import SessionDep
+from vitrine.web.enrollment import enroll_photos
 from vitrine.web.market_test import market_test_of
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
+from vitrine.web.uploads import read_limited
+from vitrine.web.wiring import review_photos
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
 MAX_SKU_FILE_BYTES = 1024 * 1024
@@ -333,3 +337,83 @@ def _csv_rows(table: str, figures: object) -> list[list[Any]]:
             ["orders", figures.orders],
         ]
     raise HTTPException(status_code=404, detail="tables: summary, funnel, hourly")
+
+
+@router.get("/review-photos/{day}/{name}")
+def review_photo(day: str, name: str, request: Request, operator: OperatorPageDep) -> Response:
+    path = review_photos(request).path_of(f"{day}/{name}")
+    if path is None:
+        raise HTTPException(status_code=404, detail="this photo is gone (kept for a limited time)")
+    return Response(
+        path.read_bytes(), media_type="image/jpeg", headers={"Cache-Control": "private"}
+    )
+
+
+def _display_item(db_session: SessionDep, showroom: Showroom, product_id: str) -> object:
+    if product_id not in showrooms.displayed_product_ids(db_session=db_session, showroom=showroom):
+        raise HTTPException(
+            status_code=404, detail="this product is not on display in this showroom"
+        )
+    product = catalog.get_product(db_session=db_session, product_id=product_id)
+    assert product is not None
+    return product
+
+
+@router.get("/showrooms/{showroom_id}/products/{product_id}/enroll", response_class=HTMLResponse)
+def enrollment_page(
+    showroom_id: str,
+    product_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+) -> Response:
+    showroom = _showroom(db_session, showroom_id)
+    product = _display_item(db_session, showroom, product_id)
+    counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
+    return _page(
+        request,
+        "operator_enroll.html",
+        {
+            "title": "Teach the search",
+            "operator": operator,
+            "showroom": showroom,
+            "product": product,
+            "photos": counts.get(product_id, 0),
+            "message": "",
+        },
+    )
+
+
+@router.post("/showrooms/{showroom_id}/products/{product_id}/enroll")
+async def enroll_from_the_floor(
+    showroom_id: str,
+    product_id: str,
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    photos: Annotated[list[UploadFile], File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    showroom = _showroom(db_session, showroom_id)
+    product = _display_item(db_session, showroom, product_id)
+    settings = request.app.state.installation.settings
+    if not 1 <= len(photos) <= 10:
+        raise HTTPException(status_code=422, detail="send 1 to 10 photos at a time")
+    data = [await read_limited(photo, settings.max_upload_bytes) for photo in photos]
+    added = await run_in_threadpool(
+        enroll_photos, request, db_session, product_id, showroom.id, data
+    )
+    counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
+    return _page(
+        request,
+        "operator_enroll.html",
+        {
+            "title": "Teach the search",
+            "operator": operator,
+            "showroom": showroom,
+            "product": product,
+            "photos": counts.get(product_id, 0),
+            "message": f"{added} photos added: the search uses them now",
+        },
+    )

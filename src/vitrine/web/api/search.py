@@ -1,0 +1,144 @@
+"""Visual search and enrollment API: find the product in a photo; teach the search with photos."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from vitrine.catalog import service as catalog
+from vitrine.search.images import ImageRejected
+from vitrine.showrooms import service as showrooms
+from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.enrollment import enroll_photos
+from vitrine.web.presenters import media_url
+from vitrine.web.security import OperatorApiDep, check_csrf
+from vitrine.web.uploads import read_limited
+from vitrine.web.wiring import search_engine
+
+router = APIRouter(tags=["search"])
+MAX_ENROLLMENT_PHOTOS = 10
+
+
+class SearchResult(BaseModel):
+    product_id: str
+    sku: str
+    name: str
+    price: int  # minor units of `currency`, of the cheapest variant
+    currency: str
+    score: float
+    matched_image: str | None
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+    not_found: bool
+    confidence: float
+    timings_ms: dict[str, float]
+
+
+class EnrollmentResponse(BaseModel):
+    product_id: str
+    added: int
+    enrollment_photos: int
+
+
+def _result(
+    db_session: SessionDep, product_id: str, score: float, image_id: str
+) -> SearchResult | None:
+    product = catalog.get_product(db_session=db_session, product_id=product_id)
+    if product is None or not product.variants:
+        return None
+    cheapest = min(product.variants, key=lambda v: v.price_minor)
+    matched = next((image for image in product.images if image.id == image_id), None)
+    return SearchResult(
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        price=cheapest.price_minor,
+        currency=cheapest.currency,
+        score=round(score, 4),
+        matched_image=media_url(matched.media_key) if matched else None,
+    )
+
+
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    responses={400: {"description": "not a usable image"}, 413: {"description": "too large"}},
+)
+async def search(
+    request: Request,
+    db_session: SessionDep,
+    installation: InstallationDep,
+    image: Annotated[UploadFile, File(description="The shopper's photo (JPEG, PNG, WebP, GIF...)")],
+    showroom: Annotated[
+        str | None, Form(description="Showroom slug: search what it displays")
+    ] = None,
+    limit: Annotated[int, Form(ge=1, le=20)] = 5,
+) -> SearchResponse:
+    data = await read_limited(image, installation.settings.max_upload_bytes)
+    scope = None
+    if showroom:
+        found = showrooms.get_showroom_by_slug(db_session=db_session, slug=showroom)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no showroom {showroom}")
+        scope = showrooms.displayed_product_ids(db_session=db_session, showroom=found)
+    engine = await run_in_threadpool(search_engine, request)
+    try:
+        answer = await run_in_threadpool(
+            engine.search,
+            data,
+            showroom_product_ids=scope,
+            limit=limit,
+            max_bytes=installation.settings.max_upload_bytes,
+        )
+    except ImageRejected as rejected:
+        raise HTTPException(status_code=400, detail=rejected.message) from rejected
+    results = [
+        _result(db_session, m.product_id, m.score, m.matched_image_id) for m in answer.results
+    ]
+    return SearchResponse(
+        results=[r for r in results if r is not None],
+        not_found=answer.not_found,
+        confidence=round(answer.confidence, 4),
+        timings_ms=answer.timings_ms,
+    )
+
+
+@router.post(
+    "/showrooms/{slug}/products/{product_id}/enrollment",
+    response_model=EnrollmentResponse,
+    status_code=201,
+)
+async def enroll(
+    slug: str,
+    product_id: str,
+    request: Request,
+    operator: OperatorApiDep,
+    db_session: SessionDep,
+    installation: InstallationDep,
+    photos: Annotated[list[UploadFile], File()],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> EnrollmentResponse:
+    """In-store photos of a displayed product; the next search uses them (operator session)."""
+    check_csrf(request, x_csrf_token)
+    showroom = showrooms.get_showroom_by_slug(db_session=db_session, slug=slug)
+    if showroom is None or product_id not in showrooms.displayed_product_ids(
+        db_session=db_session, showroom=showroom
+    ):
+        raise HTTPException(
+            status_code=404, detail="this product is not on display in this showroom"
+        )
+    if not 1 <= len(photos) <= MAX_ENROLLMENT_PHOTOS:
+        raise HTTPException(status_code=422, detail=f"send 1 to {MAX_ENROLLMENT_PHOTOS} photos")
+    data = [await read_limited(photo, installation.settings.max_upload_bytes) for photo in photos]
+    added = await run_in_threadpool(
+        enroll_photos, request, db_session, product_id, showroom.id, data
+    )
+    counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
+    return EnrollmentResponse(
+        product_id=product_id, added=added, enrollment_photos=counts.get(product_id, 0)
+    )
