@@ -15,12 +15,14 @@ import uvicorn
 
 from vitrine.demo.loader import load_demo, load_demo_lockers
 from vitrine.installation import Installation, open_installation
+from vitrine.search.service import SearchEngine
 from vitrine.settings import Settings
 from vitrine.web.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+TEST_PHOTOS = Path(__file__).resolve().parents[1] / "data"
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
@@ -46,8 +48,12 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
     with installation.session_factory() as session, session.begin():
         load_demo(db_session=session, media=installation.media, data_dir=data_dir, currency="EUR")
     load_demo_lockers(session_factory=installation.session_factory)
+    engine = SearchEngine(index_dir=settings.index_dir, media=installation.media)
+    with installation.session_factory() as session:
+        engine.sync(db_session=session)
     port = _free_port()
-    config = uvicorn.Config(create_app(installation), port=port, log_level="warning")
+    app = create_app(installation, search_engine=engine)
+    config = uvicorn.Config(app, port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import LiveShop, screenshot
+from tests.browser.conftest import TEST_PHOTOS, LiveShop, screenshot
 from vitrine.catalog.models import Product
 from vitrine.showrooms.models import ShelfTag
 
@@ -84,3 +84,28 @@ def test_a_qr_tag_to_a_home_delivery_after_a_declined_card(
     _pay(phone_page, "4242 4242 4242 4242")
     expect(phone_page.get_by_test_id("order-thanks")).to_be_visible()
     expect(phone_page.get_by_text("12 rue Rambuteau")).to_be_visible()
+
+
+def test_a_real_photo_of_a_displayed_product_leads_to_an_order(
+    live_server: str, phone_page: Page
+) -> None:
+    phone_page.goto(live_server + "/s/les-halles")
+    screenshot(phone_page, "journey-landing")
+    phone_page.get_by_test_id("photo-input").set_input_files(
+        str(TEST_PHOTOS / "banana-in-store.jpg")
+    )
+    best = phone_page.get_by_test_id("best-match")
+    expect(best).to_contain_text("Banana", timeout=20_000)
+    screenshot(phone_page, "journey-photo-match")
+    best.get_by_role("link").click()
+    expect(phone_page.locator("h1")).to_have_text("Banana")
+    phone_page.locator('input[name="variant_id"]').nth(1).check()  # the 1 kg bag
+    _add_first_variant_to_cart(phone_page)
+    expect(phone_page.get_by_test_id("cart-lines")).to_contain_text("1 kg")
+    phone_page.get_by_test_id("go-checkout").click()
+    phone_page.fill('input[name="phone"]', "+33 6 12 34 56 78")
+    phone_page.get_by_test_id("locker-choice").check()
+    phone_page.locator('input[name="locker_site_id"]').nth(1).check()
+    _pay(phone_page, "4242 4242 4242 4242")
+    expect(phone_page.get_by_test_id("order-thanks")).to_be_visible()
+    expect(phone_page.get_by_test_id("order-steps")).to_contain_text("Ready for pickup")

@@ -1,0 +1,160 @@
+"""The search engine follows the catalog: sync, enrollment, removal, persistence, rebuild."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
+
+from vitrine.catalog import service as catalog
+from vitrine.catalog.models import Product, ProductImage, Variant
+from vitrine.installation import Installation
+from vitrine.search.images import ImageRejected
+from vitrine.search.service import FEATURES_FILE, SearchEngine
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def drawn_product(kind: str, size: int = 320) -> bytes:
+    """A synthetic 'product' photo: distinct shapes, colours and print per kind."""
+    image = Image.new("RGB", (size, size), (235, 232, 225))
+    draw = ImageDraw.Draw(image)
+    if kind == "tin":
+        draw.rectangle((80, 40, 240, 290), fill=(200, 30, 30))
+        for y in range(60, 280, 24):
+            draw.text((100, y), "TOMATO SOUP", fill=(255, 255, 255))
+    elif kind == "bottle":
+        draw.ellipse((110, 30, 210, 120), fill=(20, 90, 200))
+        draw.rectangle((100, 100, 220, 300), fill=(20, 90, 200))
+        draw.text((118, 200), "BLUE WATER", fill=(255, 255, 0))
+    else:
+        for x in range(0, size, 20):
+            draw.line((x, 0, size - x, size), fill=(30, 160, 60), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def _add_product(session: Session, installation: Installation, sku: str, kind: str) -> str:
+    stored = installation.media.put_bytes(drawn_product(kind))
+    product = Product(sku=sku, name=sku.title())
+    product.variants.append(Variant(sku=sku, label="", price_minor=500, currency="EUR"))
+    session.add(product)
+    session.flush()
+    session.add(
+        ProductImage(
+            product_id=product.id,
+            source="catalog",
+            media_key=stored.media_key,
+            sha256=stored.sha256,
+            width=stored.width,
+            height=stored.height,
+        )
+    )
+    return product.id
+
+
+@pytest.fixture
+def products(installation: Installation) -> dict[str, str]:
+    with installation.session_factory() as session, session.begin():
+        return {
+            kind: _add_product(session, installation, kind.upper(), kind)
+            for kind in ("tin", "bottle", "stripes")
+        }
+
+
+def _engine(installation: Installation) -> SearchEngine:
+    engine = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
+    with installation.session_factory() as session:
+        engine.sync(db_session=session)
+    return engine
+
+
+def _cropped(kind: str) -> bytes:
+    image = Image.open(io.BytesIO(drawn_product(kind))).crop((20, 10, 310, 300)).rotate(4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_photo_finds_its_product_at_rank_one(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    engine = _engine(installation)
+    assert len(engine) == 3
+    for kind, product_id in products.items():
+        answer = engine.search(_cropped(kind))
+        assert answer.results[0].product_id == product_id, kind
+        assert {"embed", "index", "total"} <= set(answer.timings_ms)
+
+
+def test_results_are_scoped_to_a_showroom(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    answer = _engine(installation).search(
+        _cropped("tin"), showroom_product_ids=[products["bottle"]]
+    )
+    assert [match.product_id for match in answer.results] == [products["bottle"]]
+
+
+def test_the_index_is_saved_and_reloaded_without_reembedding(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    _engine(installation)
+    reloaded = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
+    assert len(reloaded) == 3
+    assert reloaded.search(_cropped("bottle")).results[0].product_id == products["bottle"]
+
+
+def test_a_lost_or_broken_index_is_rebuilt_from_the_database(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    _engine(installation)
+    index_dir = installation.settings.index_dir
+    (index_dir / "manifest.json").write_text("{broken")
+    (index_dir / FEATURES_FILE).write_bytes(b"garbage")
+    assert len(_engine(installation)) == 3
+    shutil.rmtree(index_dir)
+    assert len(_engine(installation)) == 3
+
+
+def test_enrollment_photos_join_at_once_and_removed_products_leave(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    engine = _engine(installation)
+    with installation.session_factory() as session:
+        rows = catalog.add_enrollment_photos(
+            db_session=session,
+            media=installation.media,
+            product_id=products["tin"],
+            showroom_id=None,  # type: ignore[arg-type]
+            photos=[_cropped("tin")],
+        )
+        session.commit()
+    engine.add(rows)
+    assert len(engine) == 4
+    with installation.session_factory() as session, session.begin():
+        session.delete(session.get(Product, products["stripes"]))
+    with installation.session_factory() as session:
+        report = engine.sync(db_session=session)
+    assert (report.added, report.removed) == (0, 1)
+    assert products["stripes"] not in {
+        m.product_id for m in engine.search(_cropped("stripes")).results
+    }
+
+
+def test_bad_photos_are_refused_and_change_nothing(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    engine = _engine(installation)
+    for data in (b"", b"not a picture", drawn_product("tin")[:500]):
+        with pytest.raises(ImageRejected):
+            engine.search(data)
+    with pytest.raises(ImageRejected):
+        engine.search(drawn_product("tin"), max_bytes=100)
+    assert len(engine) == 3
+    assert not Path(installation.settings.index_dir / "vectors.tmp").exists()
