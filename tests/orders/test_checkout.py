@@ -18,6 +18,7 @@ from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, InvalidDetails
 from vitrine.orders.flows import CheckoutRefused, checkout
 from vitrine.orders.models import Order, Payment
+from vitrine.orders.offers import OfferUnavailable
 from vitrine.orders.payments import ChargeRequest, ChargeResult
 
 
@@ -208,3 +209,65 @@ def test_a_locker_that_fills_up_while_the_shopper_pays_is_refunded(shop: Shop) -
     assert (outcome.paid, outcome.state) == (False, "refunded")
     assert "refunded in full" in outcome.message
     assert _available(shop) == 3
+
+
+class CountedOffer:
+    """An offer desk with one offer of `left` units at 9.00 EUR, like a live flash deal."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def price_of(self, *, db_session: object, offer_ref: str, variant_id: str) -> int:
+        return 900
+
+    def claim(self, *, db_session: object, offer_ref: str, quantity: int) -> None:
+        if quantity > self.left:
+            raise OfferUnavailable("the deal is sold out")
+        self.left -= quantity
+
+    def release(self, *, db_session: object, offer_ref: str, quantity: int) -> None:
+        self.left += quantity
+
+
+def _offer_cart(shop: Shop, quantity: int) -> str:
+    with shop.installation.session_factory() as session, session.begin():
+        cart = orders.open_cart(db_session=session, cart_id=None, showroom_id=None)
+        orders.add_offer_to_cart(
+            db_session=session,
+            cart=cart,
+            variant_id=shop.variant_id,
+            offer_ref="deal-1",
+            price_minor=900,
+            quantity=quantity,
+        )
+        return cart.id
+
+
+def test_an_offer_line_is_charged_at_the_offer_price_and_claims_its_units(shop: Shop) -> None:
+    offers = CountedOffer(left=2)
+    desk = dataclasses.replace(shop.desk, offers=offers)
+    outcome = checkout(desk=desk, request=shop.request(_offer_cart(shop, 2)))
+    assert outcome.paid
+    with shop.installation.session_factory() as session:
+        order = orders.get_order_by_tracking(
+            db_session=session, tracking_token=outcome.tracking_token
+        )
+        assert order is not None
+        assert (order.total_minor, order.lines[0].offer_ref) == (1800, "deal-1")
+    assert offers.left == 0
+    with pytest.raises(CheckoutRefused, match="sold out"):
+        checkout(desk=desk, request=shop.request(_offer_cart(shop, 1)))
+    assert _available(shop) == 1  # the refused order reserved no stock
+
+
+def test_a_declined_offer_order_gives_the_units_back(shop: Shop) -> None:
+    offers = CountedOffer(left=1)
+    desk = dataclasses.replace(shop.desk, offers=offers)
+    outcome = checkout(desk=desk, request=shop.request(_offer_cart(shop, 1), card=DECLINED_CARD))
+    assert not outcome.paid
+    assert offers.left == 1
+
+
+def test_without_an_offer_desk_offer_lines_are_refused(shop: Shop) -> None:
+    with pytest.raises(CheckoutRefused, match="does not exist"):
+        checkout(desk=shop.desk, request=shop.request(_offer_cart(shop, 1)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +23,7 @@ from vitrine.notifications import service as outbox
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, validate_details
 from vitrine.orders.models import Order, OrderEvent, OrderLine, Payment
+from vitrine.orders.offers import NoOffers, OfferDesk, OfferUnavailable
 from vitrine.orders.parcels import parcel_size
 from vitrine.orders.payments import CardDetails, ChargeRequest, ChargeResult, PaymentGateway
 from vitrine.orders.states import CANCELLED, PAID, PLACED, REFUNDED
@@ -57,6 +58,7 @@ class CheckoutDesk:
     session_factory: sessionmaker[Session]
     gateway: PaymentGateway
     locker_policy: LockerPolicy
+    offers: OfferDesk = field(default_factory=NoOffers)
 
 
 def checkout(*, desk: CheckoutDesk, request: CheckoutRequest) -> CheckoutOutcome:
@@ -97,17 +99,20 @@ def _place_order(desk: CheckoutDesk, request: CheckoutRequest, details: Checkout
             raise CheckoutRefused("your cart is empty")
         order = _new_order(request, details, view)
         for item in view.items:
-            try:
-                stock.reserve(
-                    db_session=session, variant_id=item.variant_id, quantity=item.quantity
-                )
-            except stock.OutOfStock as error:
-                raise CheckoutRefused(
-                    f"{item.product_name} {item.variant_label}: {error}"
-                ) from error
+            _reserve_item(desk, session, item)
         session.add(order)
         session.flush()
         return order.id
+
+
+def _reserve_item(desk: CheckoutDesk, session: Session, item: orders.CartItem) -> None:
+    """Stock, and the offer's units for an offer line, in the order's own transaction."""
+    try:
+        if item.offer_ref:
+            desk.offers.claim(db_session=session, offer_ref=item.offer_ref, quantity=item.quantity)
+        stock.reserve(db_session=session, variant_id=item.variant_id, quantity=item.quantity)
+    except (stock.OutOfStock, OfferUnavailable) as error:
+        raise CheckoutRefused(f"{item.product_name} {item.variant_label}: {error}") from error
 
 
 def _new_order(request: CheckoutRequest, details: CheckoutDetails, view: orders.CartView) -> Order:
@@ -135,6 +140,7 @@ def _new_order(request: CheckoutRequest, details: CheckoutDetails, view: orders.
             product_name=item.product_name,
             variant_label=item.variant_label,
             unit_price_minor=item.unit_price_minor,
+            offer_ref=item.offer_ref,
             quantity=item.quantity,
             position=index,
         )
@@ -223,7 +229,7 @@ def _refund_unlockered(
             note=f"locker full after payment: {reason}",
         )
         for line in order.lines:
-            stock.release(db_session=session, variant_id=line.variant_id, quantity=line.quantity)
+            _release_line(desk, session, line)
     message = "The parcel locker filled up while you paid: you have been refunded in full."
     return CheckoutOutcome(token, REFUNDED, False, message)
 
@@ -251,10 +257,16 @@ def _cancel(desk: CheckoutDesk, order_id: str, note: str) -> None:
             db_session=session, order=order, target=CANCELLED, actor="checkout", note=note
         )
         for line in order.lines:
-            stock.release(db_session=session, variant_id=line.variant_id, quantity=line.quantity)
+            _release_line(desk, session, line)
     # No hold to give back after a home delivery order or a failed hold: nothing to do then.
     with desk.session_factory() as session, contextlib.suppress(LockerError):
         lockers.cancel_reservation(db_session=session, order_ref=order_id)
+
+
+def _release_line(desk: CheckoutDesk, session: Session, line: OrderLine) -> None:
+    stock.release(db_session=session, variant_id=line.variant_id, quantity=line.quantity)
+    if line.offer_ref:
+        desk.offers.release(db_session=session, offer_ref=line.offer_ref, quantity=line.quantity)
 
 
 def _announce_confirmation(session: Session, order: Order) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vitrine.db import Base, UtcDateTime, created_at_column, id_column, utc_now
@@ -29,10 +29,7 @@ class Cart(Base):
 
 class CartLine(Base):
     __tablename__ = "cart_lines"
-    __table_args__ = (
-        UniqueConstraint("cart_id", "variant_id", name="uq_cart_lines_cart_variant"),
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-    )
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
 
     id: Mapped[str] = id_column()
     cart_id: Mapped[str] = mapped_column(
@@ -42,6 +39,9 @@ class CartLine(Base):
         ForeignKey("variants.id", ondelete="CASCADE"), nullable=False
     )
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    # A line bought through a special offer (a live flash deal) carries its reference and price.
+    offer_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    offer_price_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = created_at_column()
 
     cart: Mapped[Cart] = relationship(back_populates="lines")
@@ -100,6 +100,7 @@ class OrderLine(Base):
     unit_price_minor: Mapped[int] = mapped_column(Integer, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    offer_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

@@ -33,6 +33,7 @@ class CartItem:
     currency: str
     quantity: int
     image_key: str | None
+    offer_ref: str | None = None
 
     @property
     def total_minor(self) -> int:
@@ -93,7 +94,9 @@ def set_quantity(*, db_session: Session, cart: Cart, variant_id: str, quantity: 
     currencies = {_variant_currency(db_session, line.variant_id) for line in cart.lines}
     if currencies and variant.currency not in currencies:
         raise CartError("items priced in different currencies cannot share one cart")
-    line = next((line for line in cart.lines if line.variant_id == variant_id), None)
+    line = next(
+        (ln for ln in cart.lines if ln.variant_id == variant_id and ln.offer_ref is None), None
+    )
     if line is None:
         cart.lines.append(CartLine(variant_id=variant_id, quantity=quantity))
     else:
@@ -103,10 +106,55 @@ def set_quantity(*, db_session: Session, cart: Cart, variant_id: str, quantity: 
 
 def add_to_cart(*, db_session: Session, cart: Cart, variant_id: str, quantity: int = 1) -> None:
     _check_quantity(quantity)
-    current = next((ln.quantity for ln in cart.lines if ln.variant_id == variant_id), 0)
+    current = next(
+        (ln.quantity for ln in cart.lines if ln.variant_id == variant_id and not ln.offer_ref), 0
+    )
     set_quantity(
         db_session=db_session, cart=cart, variant_id=variant_id, quantity=current + quantity
     )
+
+
+def add_offer_to_cart(
+    *,
+    db_session: Session,
+    cart: Cart,
+    variant_id: str,
+    offer_ref: str,
+    price_minor: int,
+    quantity: int = 1,
+) -> None:
+    """Put a variant in the cart at an offer's price (the checkout claims the offer's units)."""
+    _check_quantity(quantity)
+    variant = db_session.get(Variant, variant_id)
+    if variant is None:
+        raise CartError("this product variant does not exist")
+    line = next((ln for ln in cart.lines if ln.offer_ref == offer_ref), None)
+    if line is None:
+        cart.lines.append(
+            CartLine(
+                variant_id=variant_id,
+                quantity=quantity,
+                offer_ref=offer_ref,
+                offer_price_minor=price_minor,
+            )
+        )
+    else:
+        line.quantity = quantity
+    db_session.flush()
+
+
+def set_line_quantity(*, db_session: Session, cart: Cart, line_id: str, quantity: int) -> None:
+    line = next((ln for ln in cart.lines if ln.id == line_id), None)
+    if line is None:
+        raise CartError("this line is no longer in your cart")
+    if line.offer_ref is None:
+        set_quantity(
+            db_session=db_session, cart=cart, variant_id=line.variant_id, quantity=quantity
+        )
+        return
+    _check_quantity(quantity)
+    line.quantity = quantity
+    db_session.flush()
 
 
 def remove_line(*, db_session: Session, cart: Cart, line_id: str) -> None:
@@ -142,10 +190,11 @@ def view_cart(*, db_session: Session, cart: Cart | None) -> CartView:
                 product.name,
                 variant.label,
                 variant.sku,
-                variant.price_minor,
+                variant.price_minor if line.offer_price_minor is None else line.offer_price_minor,
                 variant.currency,
                 line.quantity,
                 image_key,
+                line.offer_ref,
             )
         )
     return CartView(cart_id=cart.id, items=items)

@@ -48,7 +48,7 @@ class EmbedderConfig:
     # Weight of the mid-level (stage 4, stage 5) descriptors next to the head one; 0 drops them.
     stage_weights: tuple[float, float] = (1.0, 1.0)
     # Also embed the mirror image and add the two: cheap test-time augmentation.
-    flip: bool = True
+    flip: bool = False
     threads: int = 2
     batch_size: int = 16
 

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 DEFAULT_SIDE = 400
-DEFAULT_FEATURES = 600
+DEFAULT_FEATURES = 500
 
 
 @dataclass(frozen=True)

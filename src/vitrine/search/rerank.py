@@ -26,7 +26,7 @@ class GeometryConfig:
     """
 
     enabled: bool = True
-    top_products: int = 10
+    top_products: int = 5
     ratio: float = 0.8
     ransac_pixels: float = 8.0
     min_inliers: int = 12

@@ -109,8 +109,8 @@ def change_line(
         if remove:
             orders.remove_line(db_session=db_session, cart=cart, line_id=line_id)
         else:
-            orders.set_quantity(
-                db_session=db_session, cart=cart, variant_id=line.variant_id, quantity=quantity
+            orders.set_line_quantity(
+                db_session=db_session, cart=cart, line_id=line_id, quantity=quantity
             )
     except orders.CartError as error:
         db_session.rollback()
