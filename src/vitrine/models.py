@@ -8,6 +8,7 @@ def load_all_models() -> None:
     from vitrine.accounts import models as accounts_models  # noqa: F401
     from vitrine.analytics import models as analytics_models  # noqa: F401
     from vitrine.catalog import models as catalog_models  # noqa: F401
+    from vitrine.live import models as live_models  # noqa: F401
     from vitrine.lockers import models as lockers_models  # noqa: F401
     from vitrine.notifications import models as notifications_models  # noqa: F401
     from vitrine.orders import models as orders_models  # noqa: F401

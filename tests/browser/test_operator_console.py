@@ -9,7 +9,7 @@ import pypdfium2
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHONE, LiveShop, screenshot
+from tests.browser.conftest import PHONE, TEST_PHOTOS, LiveShop, screenshot
 from vitrine.demo.loader import DEMO_OPERATOR_EMAIL, OPERATOR_LOGIN_FILE
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,7 @@ def _shop_as_a_visitor(browser: Browser, url: str) -> None:
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(url + "/s/popup-marais")
-    page.get_by_text("Kiwi").first.click()
+    page.get_by_text("Banana").first.click()
     page.reload()
     page.get_by_test_id("add-to-cart").click()
     expect(page.get_by_test_id("cart-lines")).to_be_visible()
@@ -51,11 +51,19 @@ def test_an_operator_runs_a_pop_up_showroom(live_shop: LiveShop, browser: Browse
     form.get_by_role("button", name="Create").click()
     expect(page.locator("h1")).to_have_text("Pop-up Marais")
 
-    page.fill('input[name="q"]', "kiwi")
+    page.fill('input[name="q"]', "banana")
     page.get_by_role("button", name="Search").click()
     page.get_by_test_id("candidates").get_by_role("button", name="Display these").click()
     expect(page.get_by_test_id("console-message")).to_have_text("1 products put on display")
-    expect(page.get_by_test_id("display-items")).to_contain_text("Kiwi")
+    expect(page.get_by_test_id("display-items")).to_contain_text("Banana")
+
+    page.get_by_role("link", name="0 photos").click()  # teach the search from the floor
+    page.get_by_test_id("enroll-input").set_input_files(str(TEST_PHOTOS / "banana-in-store.jpg"))
+    expect(page.get_by_test_id("enroll-message")).to_have_text(
+        "1 photos added: the search uses them now"
+    )
+    expect(page.get_by_test_id("photo-count")).to_have_text("1")
+    page.get_by_role("link", name="← Pop-up Marais").click()
 
     with page.expect_download() as download_info:
         page.get_by_test_id("tags-pdf").click()
@@ -69,7 +77,7 @@ def test_an_operator_runs_a_pop_up_showroom(live_shop: LiveShop, browser: Browse
     _shop_as_a_visitor(browser, live_shop.url)
     page.get_by_role("link", name="Market-test dashboard").click()
     expect(page.get_by_test_id("visitors")).to_have_text("1")
-    expect(page.get_by_test_id("by-interest")).to_contain_text("Kiwi")
+    expect(page.get_by_test_id("by-interest")).to_contain_text("Banana")
     row = page.get_by_test_id("by-interest").locator("tbody tr").first
     expect(row.locator("td").nth(1)).to_have_text("2")  # two views
     expect(row.locator("td").nth(4)).to_have_text("1")  # one add to cart

@@ -162,3 +162,85 @@ def test_unknown_showroom_ids_are_404(admin_client: TestClient) -> None:
     assert (
         admin_client.get("/operator/showrooms/0123456789abcdef0123456789abcdef").status_code == 404
     )
+
+
+def test_showroom_settings_are_validated(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    showroom_id = _showroom_id(demo_installation)
+    url = f"/operator/showrooms/{showroom_id}/settings"
+    csrf = csrf_of(admin_client, "/operator")
+    base = {
+        "name": "Les Halles",
+        "csrf_token": csrf,
+        "home_delivery_days": "3-5",
+        "locker_delivery_days": "2",
+    }
+    backwards = admin_client.post(
+        url, data={**base, "opens_on": "2026-12-01", "closes_on": "2026-11-01"}
+    )
+    assert (backwards.status_code, "closes before it opens" in backwards.text) == (400, True)
+    nonsense = admin_client.post(url, data={**base, "home_delivery_days": "soon"})
+    assert (nonsense.status_code, "must be days like 2 or 3-5" in nonsense.text) == (400, True)
+    bad_date = admin_client.post(url, data={**base, "opens_on": "tomorrow"})
+    assert (bad_date.status_code, "is not a date" in bad_date.text) == (400, True)
+    saved = admin_client.post(
+        url, data={**base, "home_delivery_days": "2-4", "opens_on": "2026-11-20"}
+    )
+    assert (saved.status_code, "showroom saved" in saved.text) == (200, True)
+    product_id, _ = first_variant(admin_client, "Kiwi")
+    admin_client.get("/s/les-halles")  # the shopper's showroom gives the delivery promises
+    assert "Home delivery in 2-4 days" in admin_client.get(f"/products/{product_id}").text
+
+
+def test_not_this_one_flags_the_confused_product(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    showroom_id = _showroom_id(demo_installation)
+    product_id, _ = first_variant(admin_client, "Kiwi")
+    shopper = TestClient(admin_client.app)
+    shopper.post(
+        "/s/les-halles/not-this-one",
+        data={"product_id": product_id, "csrf_token": csrf_of(shopper, "/cart")},
+    )
+    page = admin_client.get(f"/operator/showrooms/{showroom_id}").text
+    assert "1 × confused" in page
+
+
+def test_checkout_and_payment_are_counted(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    from vitrine.analytics.models import ShopperEvent
+
+    _, variant_id = first_variant(admin_client, "Kiwi")
+    shopper = TestClient(admin_client.app)
+    shopper.get("/s/les-halles")
+    shopper.post(
+        "/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf_of(shopper, "/cart")}
+    )
+    page = shopper.get("/checkout").text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key is not None
+    shopper.post(
+        "/checkout",
+        data={
+            "email": "a@b.fr",
+            "delivery_method": "home",
+            "recipient_name": "A",
+            "address_line": "1 rue X",
+            "postcode": "75001",
+            "city": "Paris",
+            "card_number": "4242424242424242",
+            "expiry": "12/30",
+            "cvc": "123",
+            "idempotency_key": key.group(1),
+            "csrf_token": csrf_of(shopper, "/cart"),
+        },
+    )
+    with demo_installation.session_factory() as session:
+        kinds = [e.kind for e in session.scalars(select(ShopperEvent).order_by(ShopperEvent.at))]
+    assert kinds[-3:] == ["checkout", "payment", "order"]
+    figures = admin_client.get(
+        f"/operator/showrooms/{_showroom_id(demo_installation)}/dashboard/summary.csv"
+    ).text
+    assert "orders,1" in figures

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrine.analytics.figures import ProductFunnel, rate
@@ -155,3 +155,13 @@ def market_test(
             if (e.kind == "photo_search" and e.detail.get("not_found")) or e.kind == "not_this_one"
         ],
     )
+
+
+def confusion_counts(*, db_session: Session, showroom_id: str) -> dict[str, int]:
+    """How often shoppers said "not this one" to each product the search answered."""
+    rows = db_session.execute(
+        select(ShopperEvent.product_id, func.count())
+        .where(ShopperEvent.showroom_id == showroom_id, ShopperEvent.kind == "not_this_one")
+        .group_by(ShopperEvent.product_id)
+    )
+    return {str(product_id): int(count) for product_id, count in rows if product_id}

@@ -34,7 +34,13 @@ from vitrine.search.grocery import (
 )
 from vitrine.search.index import FaissIndex, ImageRecord
 from vitrine.search.indexing import index_pictures
-from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
+from vitrine.search.keypoints import (
+    DEFAULT_FEATURES,
+    DEFAULT_SIDE,
+    LocalFeatures,
+    LocalFeatureStore,
+    extract_local_features,
+)
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
 
 
@@ -141,7 +147,7 @@ def _local_features(pictures: Sequence[Picture], options: BenchOptions) -> list[
             for p in tqdm(pictures, desc="keypoints", leave=False)
         ]
 
-    key = "sift|" + "|".join(str(p.path) for p in pictures)
+    key = f"sift|{DEFAULT_SIDE}|{DEFAULT_FEATURES}|" + "|".join(str(p.path) for p in pictures)
     return list(_cached(options.cache_dir, key, compute))
 
 

@@ -92,7 +92,8 @@ def hardware() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": model, "cores": os.cpu_count()}
+    # Other jobs on a shared machine inflate timings: say how busy it was.
+    return {"cpu": model, "cores": os.cpu_count(), "load_average_1min": os.getloadavg()[0]}
 
 
 def print_report(result: dict[str, Any]) -> None:

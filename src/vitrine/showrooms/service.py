@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -162,3 +164,32 @@ def shelf_tags_of(*, db_session: Session, showroom: Showroom) -> list[tuple[Shel
         .order_by(DisplayItem.position)
     )
     return [(tag, product) for tag, product in rows]
+
+
+DAYS_PATTERN = re.compile(r"^\d{1,2}(-\d{1,2})?$")
+
+
+@dataclass(frozen=True)
+class ShowroomSettings:
+    name: str
+    address: str
+    opens_on: date | None
+    closes_on: date | None
+    home_delivery_days: str
+    locker_delivery_days: str
+
+
+def update_showroom(*, db_session: Session, showroom: Showroom, changes: ShowroomSettings) -> None:
+    """Change a showroom's name, address, opening dates and delivery promises."""
+    if not changes.name.strip():
+        raise ShowroomError("the showroom needs a name")
+    if changes.opens_on and changes.closes_on and changes.closes_on < changes.opens_on:
+        raise ShowroomError("the showroom closes before it opens")
+    for days in (changes.home_delivery_days, changes.locker_delivery_days):
+        if not DAYS_PATTERN.fullmatch(days.strip()):
+            raise ShowroomError(f"delivery promise {days!r} must be days like 2 or 3-5")
+    showroom.name, showroom.address = changes.name.strip(), changes.address.strip()
+    showroom.opens_on, showroom.closes_on = changes.opens_on, changes.closes_on
+    showroom.home_delivery_days = changes.home_delivery_days.strip()
+    showroom.locker_delivery_days = changes.locker_delivery_days.strip()
+    db_session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
@@ -15,6 +16,7 @@ from vitrine.accounts.service import get_operator
 from vitrine.settings import Settings
 from vitrine.web.dependencies import SessionDep, get_installation
 
+audit = logging.getLogger("vitrine.audit")
 SESSION_COOKIE = "vitrine_operator"
 ANONYMOUS_COOKIE = "vitrine_visitor"
 SESSION_MAX_AGE_SECONDS = 12 * 3600
@@ -82,6 +84,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     binding = csrf_binding(request)
     expected = csrf_token_for(settings, binding) if binding else ""
     if not binding or not submitted or not hmac.compare_digest(expected, submitted):
+        audit.warning("refused: bad CSRF token on %s %s", request.method, request.url.path)
         raise HTTPException(status_code=403, detail="the form expired or was forged; reload it")
 
 
@@ -116,6 +119,7 @@ def require_admin_page(
     operator: Annotated[OperatorSession, Depends(require_operator_page)],
 ) -> OperatorSession:
     if not operator.is_admin:
+        audit.warning("refused: %s (staff) tried an admin action", operator.email)
         raise HTTPException(status_code=403, detail="this page is for administrators")
     return operator
 

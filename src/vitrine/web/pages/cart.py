@@ -233,6 +233,13 @@ async def submit_checkout(
         showroom_id=cart.showroom_id if cart else None,
     )
     db_session.close()
+    record_event(
+        session_factory=installation.session_factory,
+        kind="checkout",
+        showroom_id=checkout_request.showroom_id,
+        visitor=shopper.visitor,
+        detail={"delivery": form["delivery_method"]},
+    )
     try:
         outcome = checkout(desk=checkout_desk(request), request=checkout_request)
     except InvalidDetails as invalid:
@@ -247,6 +254,14 @@ async def submit_checkout(
         )
     except CheckoutRefused as refused:
         return _checkout_page(request, db_session, shopper, form, {}, str(refused), 409)
+    if not outcome.replayed:
+        record_event(
+            session_factory=installation.session_factory,
+            kind="payment",
+            showroom_id=checkout_request.showroom_id,
+            visitor=shopper.visitor,
+            detail={"paid": outcome.paid, "state": outcome.state},
+        )
     if not outcome.paid and not outcome.replayed:
         form["idempotency_key"] = ""  # a new attempt is a new checkout
         message = shopper.t("checkout.payment_declined", reason=outcome.message)

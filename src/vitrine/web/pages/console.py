@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.analytics import charts
 from vitrine.analytics.figures import picked_up_not_bought, top_by_conversion, top_by_interest
+from vitrine.analytics.service import confusion_counts
 from vitrine.catalog import service as catalog
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
@@ -98,6 +99,7 @@ def _showroom_page(
             "showroom": showroom,
             "displayed": displayed,
             "enrollment": catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id),
+            "confused": confusion_counts(db_session=db_session, showroom_id=showroom.id),
             "candidates": candidates,
             "query": query,
             "message": message,
@@ -116,6 +118,46 @@ def showroom_page(
 ) -> Response:
     showroom = _showroom(db_session, showroom_id)
     return _showroom_page(request, operator, db_session, showroom, q, "", 200)
+
+
+@router.post("/showrooms/{showroom_id}/settings")
+def change_showroom(
+    showroom_id: str,
+    request: Request,
+    operator: AdminPageDep,
+    db_session: SessionDep,
+    name: Annotated[str, Form(max_length=200)],
+    address: Annotated[str, Form(max_length=300)] = "",
+    opens_on: Annotated[str, Form(max_length=10)] = "",
+    closes_on: Annotated[str, Form(max_length=10)] = "",
+    home_delivery_days: Annotated[str, Form(max_length=20)] = "3-5",
+    locker_delivery_days: Annotated[str, Form(max_length=20)] = "2",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    showroom = _showroom(db_session, showroom_id)
+    try:
+        changes = showrooms.ShowroomSettings(
+            name,
+            address,
+            _optional_date(opens_on),
+            _optional_date(closes_on),
+            home_delivery_days,
+            locker_delivery_days,
+        )
+        showrooms.update_showroom(db_session=db_session, showroom=showroom, changes=changes)
+    except showrooms.ShowroomError as error:
+        db_session.rollback()
+        return _showroom_page(request, operator, db_session, showroom, "", str(error), 400)
+    db_session.commit()
+    return _showroom_page(request, operator, db_session, showroom, "", "showroom saved", 200)
+
+
+def _optional_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text.strip() else None
+    except ValueError as error:
+        raise showrooms.ShowroomError(f"{text!r} is not a date (YYYY-MM-DD)") from error
 
 
 @router.post("/showrooms/{showroom_id}/display")

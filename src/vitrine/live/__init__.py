@@ -1,0 +1,1 @@
+"""Live shopping: sessions streamed by a host, pinned products, flash deals, comments, fan-out."""

@@ -1,0 +1,176 @@
+"""Fan-out of a live session's events to the viewers connected to this process.
+
+The event log in the database is the truth; a hub only says "the log of session S now reaches
+sequence N". Each process keeps one feed per watched session: a wake-up makes it read the new
+events once and hand them to every waiting viewer, so a thousand viewers cost one query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+log = logging.getLogger("vitrine.live")
+CACHED_EVENTS = 512
+SAFETY_REFRESH_SECONDS = 5.0  # re-read the log now and then even if a wake-up was lost
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    seq: int
+    kind: str
+    data: dict[str, object]
+
+    def as_sse(self) -> str:
+        payload = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        return f"id: {self.seq}\nevent: {self.kind}\ndata: {payload}\n\n"
+
+
+# (session_id, after_seq) -> the next events in order; blocking, run in a worker thread.
+LoadEvents = Callable[[str, int], list[LiveEvent]]
+
+
+class SessionFeed:
+    """One process's shared reader of one session's event log."""
+
+    def __init__(self, session_id: str, load: LoadEvents) -> None:
+        self.session_id = session_id
+        self._load = load
+        self._events: deque[LiveEvent] = deque(maxlen=CACHED_EVENTS)
+        self._known = 0  # the highest sequence announced
+        self._loaded = -1  # the highest sequence read (-1: nothing read yet)
+        self._changed = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._refreshed_at = 0.0
+        self.viewers = 0
+
+    def wake(self, seq: int) -> None:
+        """The log reaches `seq` (call on the event loop's thread)."""
+        self._known = max(self._known, seq)
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def _covers(self, after: int) -> bool:
+        oldest = self._events[0].seq - 1 if self._events else self._loaded
+        return 0 <= oldest <= after
+
+    def _cached_after(self, after: int) -> list[LiveEvent]:
+        return [event for event in self._events if event.seq > after]
+
+    async def events_after(self, after: int, timeout: float) -> list[LiveEvent]:
+        """The events after `after`, waiting up to `timeout` seconds for some ([] if none)."""
+        if self._loaded < 0:
+            await self._refresh(start=after)
+        if not self._covers(after):
+            return await self._read(after)  # a resume from before the cache: read it directly
+        found = self._cached_after(after)
+        if found:
+            return found
+        if self._known <= self._loaded:
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), timeout)
+            except TimeoutError:
+                if time.monotonic() - self._refreshed_at > SAFETY_REFRESH_SECONDS:
+                    await self._refresh(start=after)
+                return self._cached_after(after) if self._covers(after) else []
+        await self._refresh(start=after)
+        return self._cached_after(after) if self._covers(after) else []
+
+    async def _read(self, after: int) -> list[LiveEvent]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._load, self.session_id, after)
+
+    async def _refresh(self, *, start: int) -> None:
+        wanted = self._known
+        async with self._lock:
+            if self._loaded >= 0 and self._loaded >= wanted and self._refreshed_at:
+                if time.monotonic() - self._refreshed_at < SAFETY_REFRESH_SECONDS:
+                    return  # another viewer's wake-up already read this far
+            after = self._loaded if self._loaded >= 0 else start
+            try:
+                new = await self._read(after)
+            except Exception:  # the database blinked: keep streaming, retry on the next wake
+                log.exception("could not read live events of %s", self.session_id)
+                return
+            self._refreshed_at = time.monotonic()
+            self._loaded = max(self._loaded, after)
+            for event in new:
+                if event.seq > self._loaded:
+                    self._events.append(event)
+                    self._loaded = event.seq
+            self._known = max(self._known, self._loaded)
+
+
+class LiveHub(Protocol):
+    """Tells every process's feeds that a session's log grew; counts connected viewers."""
+
+    def announce(self, *, session_id: str, seq: int) -> None:
+        """After a commit, from any thread: the log of `session_id` reaches `seq`."""
+        ...
+
+    def feed(self, session_id: str) -> SessionFeed:
+        """This process's feed of a session (call on the event loop)."""
+        ...
+
+    async def joined(self, session_id: str) -> int:
+        """A viewer connected; returns the number of viewers now connected."""
+        ...
+
+    async def left(self, session_id: str) -> int: ...
+
+    async def viewers(self, session_id: str) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalHub:
+    """The embedded default: one server process, wake-ups in memory."""
+
+    def __init__(self, load: LoadEvents) -> None:
+        self._load = load
+        self._feeds: dict[str, SessionFeed] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def announce(self, *, session_id: str, seq: int) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # nobody watches from this process yet: they will read the log
+        loop.call_soon_threadsafe(self._wake, session_id, seq)
+
+    def _wake(self, session_id: str, seq: int) -> None:
+        feed = self._feeds.get(session_id)
+        if feed is not None:
+            feed.wake(seq)
+
+    def feed(self, session_id: str) -> SessionFeed:
+        self._loop = asyncio.get_running_loop()
+        found = self._feeds.get(session_id)
+        if found is None:
+            found = self._feeds[session_id] = SessionFeed(session_id, self._load)
+        return found
+
+    async def joined(self, session_id: str) -> int:
+        feed = self.feed(session_id)
+        feed.viewers += 1
+        return feed.viewers
+
+    async def left(self, session_id: str) -> int:
+        feed = self.feed(session_id)
+        feed.viewers = max(0, feed.viewers - 1)
+        if feed.viewers == 0:
+            self._feeds.pop(session_id, None)
+        return feed.viewers
+
+    async def viewers(self, session_id: str) -> int:
+        feed = self._feeds.get(session_id)
+        return feed.viewers if feed else 0
+
+    async def close(self) -> None:
+        self._feeds.clear()
