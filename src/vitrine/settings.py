@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     pickup_reminder_hours: float = Field(default=24, ge=0, description="Reminder before expiry.")
     reservation_minutes: float = Field(default=30, gt=0, description="Unpaid locker hold.")
     locker_fallback_km: float = Field(default=3.0, ge=0, description="Reach of the fallback.")
+    redis_url: str = Field(
+        default="",
+        description="Redis for live-shopping fan-out across processes; empty means in-process.",
+    )
     locker_sizes: dict[str, tuple[int, int, int]] = Field(
         default_factory=lambda: {"S": (8, 38, 64), "M": (19, 38, 64), "L": (41, 38, 64)},
         description="Compartment sizes: code -> inner height, width, depth in cm.",

@@ -244,3 +244,51 @@ def test_checkout_and_payment_are_counted(
         f"/operator/showrooms/{_showroom_id(demo_installation)}/dashboard/summary.csv"
     ).text
     assert "orders,1" in figures
+
+
+def test_operators_move_orders_on_from_the_console(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    _, variant_id = first_variant(admin_client, "Kiwi")
+    shopper = TestClient(admin_client.app)
+    shopper.get("/s/les-halles")
+    shopper.post(
+        "/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf_of(shopper, "/cart")}
+    )
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', shopper.get("/checkout").text)
+    assert key is not None
+    shopper.post(
+        "/checkout",
+        data={
+            "email": "a@b.fr",
+            "delivery_method": "home",
+            "recipient_name": "A",
+            "address_line": "1 rue X",
+            "postcode": "75001",
+            "city": "Paris",
+            "card_number": "4242424242424242",
+            "expiry": "12/30",
+            "cvc": "123",
+            "idempotency_key": key.group(1),
+            "csrf_token": csrf_of(shopper, "/cart"),
+        },
+    )
+    showroom_id = _showroom_id(demo_installation)
+    page = admin_client.get(f"/operator/showrooms/{showroom_id}/orders").text
+    order_id = re.search(r'action="/operator/orders/([0-9a-f]{32})/state"', page)
+    assert order_id is not None
+    url = f"/operator/orders/{order_id.group(1)}/state"
+    csrf = csrf_of(admin_client, "/operator")
+    moved = admin_client.post(
+        url, data={"target": "packed", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert moved.status_code == 303
+    illegal = admin_client.post(url, data={"target": "picked_up", "csrf_token": csrf})
+    assert (illegal.status_code, "cannot become picked_up" in illegal.text) == (409, True)
+    assert (
+        TestClient(admin_client.app)
+        .post(url, data={"target": "shipped"}, follow_redirects=False)
+        .status_code
+        == 303
+    )
+    assert ">packed<" in admin_client.get(f"/operator/showrooms/{showroom_id}/orders").text

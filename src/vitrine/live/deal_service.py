@@ -8,8 +8,10 @@ deal never oversells.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import event, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
@@ -77,7 +79,7 @@ class LiveOffers:
         live_now = select(LiveSession.id).where(
             LiveSession.id == LiveDeal.session_id, LiveSession.state == LIVE
         )
-        taken = db_session.execute(
+        result = db_session.execute(
             update(LiveDeal)
             .where(
                 LiveDeal.id == offer_ref,
@@ -87,8 +89,8 @@ class LiveOffers:
             )
             .values(remaining=LiveDeal.remaining - quantity)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken != 1:
+        )
+        if cast(CursorResult[object], result).rowcount != 1:
             deal_on_sale(db_session=db_session, deal_id=offer_ref)  # raises with the reason
             raise OfferUnavailable(deal_rules.SOLD_OUT)  # fewer left than asked for
         deal, _ = _deal_and_session(db_session, offer_ref)

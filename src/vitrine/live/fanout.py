@@ -77,11 +77,14 @@ class SessionFeed:
             try:
                 await asyncio.wait_for(changed.wait(), timeout)
             except TimeoutError:
-                if time.monotonic() - self._refreshed_at > SAFETY_REFRESH_SECONDS:
+                if not self._recently_refreshed():
                     await self._refresh(start=after)
                 return self._cached_after(after) if self._covers(after) else []
         await self._refresh(start=after)
         return self._cached_after(after) if self._covers(after) else []
+
+    def _recently_refreshed(self) -> bool:
+        return time.monotonic() - self._refreshed_at < SAFETY_REFRESH_SECONDS
 
     async def _read(self, after: int) -> list[LiveEvent]:
         loop = asyncio.get_running_loop()
@@ -90,9 +93,8 @@ class SessionFeed:
     async def _refresh(self, *, start: int) -> None:
         wanted = self._known
         async with self._lock:
-            if self._loaded >= 0 and self._loaded >= wanted and self._refreshed_at:
-                if time.monotonic() - self._refreshed_at < SAFETY_REFRESH_SECONDS:
-                    return  # another viewer's wake-up already read this far
+            if self._loaded >= max(0, wanted) and self._recently_refreshed():
+                return  # another viewer's wake-up already read this far
             after = self._loaded if self._loaded >= 0 else start
             try:
                 new = await self._read(after)

@@ -361,7 +361,9 @@ def _comment_data(comment: LiveComment) -> dict[str, object]:
     }
 
 
-def recent_comments(*, db_session: Session, live: LiveSession, limit: int = 50) -> list[LiveComment]:
+def recent_comments(
+    *, db_session: Session, live: LiveSession, limit: int = 50
+) -> list[LiveComment]:
     rows = db_session.scalars(
         select(LiveComment)
         .where(LiveComment.session_id == live.id, LiveComment.removed.is_(False))
@@ -413,7 +415,9 @@ def add_like(*, db_session: Session, live: LiveSession) -> int:
 def record_viewer(*, db_session: Session, session_id: str, viewer: str) -> None:
     """Count a distinct viewer of the session once (a second visit changes nothing)."""
     exists = db_session.scalar(
-        select(LiveViewer.id).where(LiveViewer.session_id == session_id, LiveViewer.viewer == viewer)
+        select(LiveViewer.id).where(
+            LiveViewer.session_id == session_id, LiveViewer.viewer == viewer
+        )
     )
     if exists is not None:
         return

@@ -19,6 +19,10 @@ def clean_url(url: str, *, what: str) -> str:
     if len(text) > MAX_URL_CHARS:
         raise StreamUrlRefused(f"the {what} URL is longer than {MAX_URL_CHARS} characters")
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in text for c in " \"'<>"):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(c in text for c in " \"'<>")
+    ):
         raise StreamUrlRefused(f"the {what} URL must be an http:// or https:// address")
     return text

@@ -229,7 +229,7 @@ def _refund_unlockered(
             note=f"locker full after payment: {reason}",
         )
         for line in order.lines:
-            _release_line(desk, session, line)
+            release_line(desk, session, line)
     message = "The parcel locker filled up while you paid: you have been refunded in full."
     return CheckoutOutcome(token, REFUNDED, False, message)
 
@@ -257,13 +257,13 @@ def _cancel(desk: CheckoutDesk, order_id: str, note: str) -> None:
             db_session=session, order=order, target=CANCELLED, actor="checkout", note=note
         )
         for line in order.lines:
-            _release_line(desk, session, line)
+            release_line(desk, session, line)
     # No hold to give back after a home delivery order or a failed hold: nothing to do then.
     with desk.session_factory() as session, contextlib.suppress(LockerError):
         lockers.cancel_reservation(db_session=session, order_ref=order_id)
 
 
-def _release_line(desk: CheckoutDesk, session: Session, line: OrderLine) -> None:
+def release_line(desk: CheckoutDesk, session: Session, line: OrderLine) -> None:
     stock.release(db_session=session, variant_id=line.variant_id, quantity=line.quantity)
     if line.offer_ref:
         desk.offers.release(db_session=session, offer_ref=line.offer_ref, quantity=line.quantity)

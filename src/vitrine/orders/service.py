@@ -263,3 +263,19 @@ def count_paid_orders(
         )
     )
     return int(db_session.scalar(query) or 0)
+
+
+def list_orders(*, db_session: Session, showroom_id: str, limit: int = 200) -> list[Order]:
+    return list(
+        db_session.scalars(
+            select(Order)
+            .where(Order.showroom_id == showroom_id)
+            .options(selectinload(Order.lines))
+            .order_by(Order.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_order(*, db_session: Session, order_id: str) -> Order | None:
+    return db_session.get(Order, order_id)

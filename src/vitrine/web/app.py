@@ -19,7 +19,7 @@ from vitrine.web.api import catalog as catalog_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
 from vitrine.web.api import search as search_api
-from vitrine.web.pages import cart, console, operator, photo_search, shop, tracking
+from vitrine.web.pages import cart, console, fulfilment, operator, photo_search, shop, tracking
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
@@ -54,6 +54,7 @@ def create_app(
     app.include_router(tracking.router)
     app.include_router(operator.router)
     app.include_router(console.router)
+    app.include_router(fulfilment.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     app.add_exception_handler(StarletteHTTPException, _http_error)

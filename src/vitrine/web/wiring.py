@@ -8,6 +8,9 @@ from fastapi import FastAPI, Request
 
 from vitrine.analytics.review_photos import ReviewPhotos
 from vitrine.installation import Installation
+from vitrine.live.deal_service import LiveOffers
+from vitrine.live.fanout import LiveHub
+from vitrine.live.hub_service import make_hub
 from vitrine.lockers.policy import policy_from_settings
 from vitrine.orders.flows import CheckoutDesk
 from vitrine.orders.payments import PaymentGateway
@@ -24,10 +27,14 @@ def attach_engines(
     search_engine: SearchEngine | None = None,
 ) -> None:
     settings = installation.settings
+    app.state.live_hub = make_hub(
+        session_factory=installation.session_factory, redis_url=settings.redis_url
+    )
     app.state.checkout_desk = CheckoutDesk(
         session_factory=installation.session_factory,
         gateway=gateway or SandboxGateway(),
         locker_policy=policy_from_settings(settings),
+        offers=LiveOffers(hub=app.state.live_hub),
     )
     app.state.search_engine = search_engine
     app.state.review_photos = ReviewPhotos(settings.review_dir, settings.review_photo_days)
@@ -36,6 +43,11 @@ def attach_engines(
 def checkout_desk(request: Request) -> CheckoutDesk:
     desk: CheckoutDesk = request.app.state.checkout_desk
     return desk
+
+
+def live_hub(request: Request) -> LiveHub:
+    hub: LiveHub = request.app.state.live_hub
+    return hub
 
 
 def review_photos(request: Request) -> ReviewPhotos:

@@ -9,9 +9,11 @@ from vitrine.lockers import service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.notifications import service as outbox
 from vitrine.orders import service as orders
+from vitrine.orders.fulfilment import follow_locker
 from vitrine.orders.states import journey
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.shopper import render, shopper_of
+from vitrine.web.wiring import checkout_desk
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,6 +23,11 @@ def tracking_page(tracking_token: str, request: Request, db_session: SessionDep)
     order = orders.get_order_by_tracking(db_session=db_session, tracking_token=tracking_token)
     if order is None:
         raise HTTPException(status_code=404, detail="No order has this link.")
+    if order.delivery_method == "locker":
+        follow_locker(desk=checkout_desk(request), order_id=order.id)
+        db_session.expire_all()
+        order = orders.get_order_by_tracking(db_session=db_session, tracking_token=tracking_token)
+        assert order is not None
     shopper = shopper_of(request, db_session)
     locker = None
     if order.delivery_method == "locker":
