@@ -121,3 +121,24 @@ def test_json_products_nest_their_variants(tmp_path: Path) -> None:
         "item 2: price 'x' is not a number",
         "item 3: is not an object",
     ]
+
+
+def test_translations_come_from_columns_or_nested_texts(tmp_path: Path) -> None:
+    csv_path = write_csv(
+        tmp_path / "c.csv", "sku,name,price,name_fr,description_fr", "A,Apple,1,Pomme,Croquante"
+    )
+    (product,) = read_catalog_file(csv_path, default_currency="EUR").products
+    assert product.texts == {"fr": ("Pomme", "Croquante")}
+    json_path = write_json(
+        tmp_path / "c.json",
+        [
+            {
+                "sku": "B",
+                "name": "Banana",
+                "price": "1",
+                "texts": {"zh": {"name": "香蕉"}, "fr": "bad"},
+            }
+        ],
+    )
+    (product,) = read_catalog_file(json_path, default_currency="EUR").products
+    assert product.texts == {"zh": ("香蕉", "")}

@@ -179,3 +179,16 @@ def test_an_empty_cart_cannot_reach_checkout(client: TestClient) -> None:
 
 def test_unknown_tracking_links_are_404(client: TestClient) -> None:
     assert client.get("/orders/not-a-real-token").status_code == 404
+
+
+def test_product_names_follow_the_shoppers_language(client: TestClient) -> None:
+    product_id, _ = first_variant(client, "Banana")
+    assert (
+        "<h1>Banane</h1>"
+        in client.get(f"/products/{product_id}", headers={"accept-language": "fr"}).text
+    )
+    assert (
+        "<h1>香蕉</h1>"
+        in client.get(f"/products/{product_id}", headers={"accept-language": "zh"}).text
+    )
+    assert "<h1>Banana</h1>" in client.get(f"/products/{product_id}").text

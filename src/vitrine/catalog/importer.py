@@ -58,6 +58,7 @@ class ProductDraft:
     brand: str = ""
     image_paths: list[Path] = field(default_factory=list)
     variants: list[VariantDraft] = field(default_factory=list)
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # language -> (name, desc.)
 
 
 @dataclass
@@ -129,7 +130,8 @@ def _flatten_json_items(items: list[Any]) -> Iterator[tuple[str, dict[str, Any]]
         if not isinstance(item, dict):
             yield where, {"__invalid__": "is not an object"}
             continue
-        base = {key: value for key, value in item.items() if key != "variants"}
+        base = {key: value for key, value in item.items() if key not in ("variants", "texts")}
+        base.update(_flat_texts(item.get("texts")))
         images = base.get("images", [])
         base["images"] = "|".join(images) if isinstance(images, list) else images
         variants = item.get("variants") or []
@@ -152,6 +154,19 @@ def _flatten_json_items(items: list[Any]) -> Iterator[tuple[str, dict[str, Any]]
                     "currency": variant.get("currency", base.get("currency", "")),
                 },
             )
+
+
+def _flat_texts(texts: Any) -> dict[str, Any]:
+    """{"fr": {"name": .., "description": ..}} -> {"name_fr": .., "description_fr": ..}."""
+    if not isinstance(texts, dict):
+        return {}
+    flat = {}
+    for language, fields in texts.items():
+        if isinstance(fields, dict):
+            for key in ("name", "description"):
+                if key in fields:
+                    flat[f"{key}_{language}"] = fields[key]
+    return flat
 
 
 def build_drafts(
@@ -212,6 +227,7 @@ class _DraftBuilder:
             category=record.get("category", "")[:100],
             brand=record.get("brand", "")[:100],
             image_paths=self._image_paths(record.get("images", "")),
+            texts=_translations(record),
         )
 
     def _variant(self, record: dict[str, str], sku: str) -> VariantDraft:
@@ -245,6 +261,20 @@ class _DraftBuilder:
 
 class _RowInvalid(ValueError):
     pass
+
+
+TRANSLATED = re.compile(r"^(name|description)_([a-z]{2})$")
+
+
+def _translations(record: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Per-language texts from columns name_fr, description_fr, name_zh..."""
+    languages = {match.group(2) for key in record if (match := TRANSLATED.fullmatch(key))}
+    texts = {}
+    for language in sorted(languages):
+        name = record.get(f"name_{language}", "")[:200]
+        if name:
+            texts[language] = (name, record.get(f"description_{language}", ""))
+    return texts
 
 
 def _valid_sku(value: str, column: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from vitrine.catalog.importer import ParsedCatalog, ProductDraft, RowProblem
-from vitrine.catalog.models import ExchangeRate, Product, ProductImage, Variant
+from vitrine.catalog.models import ExchangeRate, Product, ProductImage, ProductText, Variant
 from vitrine.db import utc_now
 from vitrine.media import ImageRefused, MediaStore, StoredImage
 
@@ -82,7 +82,9 @@ def _store_images(
 
 def _upsert_product(db_session: Session, draft: ProductDraft, images: list[StoredImage]) -> bool:
     product = db_session.scalar(
-        select(Product).where(Product.sku == draft.sku).options(selectinload(Product.variants))
+        select(Product)
+        .where(Product.sku == draft.sku)
+        .options(selectinload(Product.variants), selectinload(Product.texts))
     )
     created = product is None
     if product is None:
@@ -93,6 +95,7 @@ def _upsert_product(db_session: Session, draft: ProductDraft, images: list[Store
     product.category = draft.category
     product.brand = draft.brand
     _upsert_variants(product, draft)
+    _upsert_texts(product, draft)
     db_session.flush()
     _add_images(db_session, product, images)
     return created
@@ -109,6 +112,24 @@ def _upsert_variants(product: Product, draft: ProductDraft) -> None:
         variant.price_minor = variant_draft.price_minor
         variant.currency = variant_draft.currency
         variant.position = position
+
+
+def _upsert_texts(product: Product, draft: ProductDraft) -> None:
+    existing = {text.language: text for text in product.texts}
+    for language, (name, description) in draft.texts.items():
+        text = existing.get(language)
+        if text is None:
+            product.texts.append(ProductText(language=language, name=name, description=description))
+        else:
+            text.name, text.description = name, description
+
+
+def localized(product: Product, language: str) -> tuple[str, str]:
+    """The product's name and description in `language`, falling back to the default texts."""
+    text = next((t for t in product.texts if t.language == language), None)
+    if text is None:
+        return product.name, product.description
+    return text.name, text.description or product.description
 
 
 def _add_images(db_session: Session, product: Product, images: list[StoredImage]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vitrine.catalog.models import Product, Variant
 from vitrine.catalog.money import format_price
+from vitrine.catalog.service import localized
 from vitrine.web.schemas import ProductRead, VariantRead
 
 
@@ -22,14 +23,17 @@ def variant_read(variant: Variant) -> VariantRead:
     )
 
 
-def product_read(product: Product) -> ProductRead:
+def product_read(product: Product, language: str | None = None) -> ProductRead:
     variants = [variant_read(variant) for variant in product.variants]
     cheapest = min(variants, key=lambda v: v.price_minor, default=None)
+    name, description = (
+        localized(product, language) if language else (product.name, product.description)
+    )
     return ProductRead(
         id=product.id,
         sku=product.sku,
-        name=product.name,
-        description=product.description,
+        name=name,
+        description=description,
         category=product.category,
         brand=product.brand,
         image_urls=[media_url(image.media_key) for image in product.images],

@@ -85,7 +85,7 @@ async def photo_search(
     products = [
         catalog.get_product(db_session=db_session, product_id=m.product_id) for m in answer.results
     ]
-    reads = [product_read(p) for p in products if p is not None]
+    reads = [product_read(p, shopper.language) for p in products if p is not None]
     best = None if answer.not_found or not reads else reads[0]
     others = reads[1:] if best else ([] if answer.not_found else reads)
     if answer.not_found:

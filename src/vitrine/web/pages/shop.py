@@ -66,7 +66,7 @@ def showroom_page(
         "showroom.html",
         {
             "showroom": showroom,
-            "products": [product_read(p) for p in products],
+            "products": [product_read(p, shopper.language) for p in products],
             "title": showroom.name,
         },
     )
@@ -101,7 +101,7 @@ def text_search(
         {
             "showroom": showroom,
             "query": q,
-            "products": [product_read(p) for p in found],
+            "products": [product_read(p, shopper.language) for p in found],
             "title": shopper.t("search.results"),
             "answer": None,
         },
@@ -163,7 +163,7 @@ def product_page(
         shopper,
         "product.html",
         {
-            "product": product_read(product),
+            "product": product_read(product, shopper.language),
             "availability": availability,
             "showroom": showroom,
             "title": product.name,
