@@ -12,4 +12,5 @@ def load_all_models() -> None:
     from vitrine.lockers import models as lockers_models  # noqa: F401
     from vitrine.notifications import models as notifications_models  # noqa: F401
     from vitrine.orders import models as orders_models  # noqa: F401
+    from vitrine.shoppers import models as shoppers_models  # noqa: F401
     from vitrine.showrooms import models as showrooms_models  # noqa: F401

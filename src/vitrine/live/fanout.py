@@ -49,6 +49,19 @@ class SessionFeed:
         self._lock = asyncio.Lock()
         self._refreshed_at = 0.0
         self.viewers = 0
+        self._peak_seen = 0
+        self._peak_stored = 0
+        self._peak_stored_at = 0.0
+
+    def peak_to_store(self, viewers: int, *, leaving: bool = False) -> int | None:
+        """A new peak of viewers worth writing down (at most once a second, and on leaving)."""
+        self._peak_seen = max(self._peak_seen, viewers)
+        if self._peak_seen <= self._peak_stored:
+            return None
+        if not leaving and time.monotonic() - self._peak_stored_at < 1.0:
+            return None
+        self._peak_stored, self._peak_stored_at = self._peak_seen, time.monotonic()
+        return self._peak_seen
 
     def wake(self, seq: int) -> None:
         """The log reaches `seq` (call on the event loop's thread)."""
@@ -153,6 +166,8 @@ class LocalHub:
 
     def feed(self, session_id: str) -> SessionFeed:
         self._loop = asyncio.get_running_loop()
+        # Feeds stay for the life of the process (one small object per watched session), so a
+        # stream never holds a feed the hub forgot.
         found = self._feeds.get(session_id)
         if found is None:
             found = self._feeds[session_id] = SessionFeed(session_id, self._load)
@@ -166,8 +181,6 @@ class LocalHub:
     async def left(self, session_id: str) -> int:
         feed = self.feed(session_id)
         feed.viewers = max(0, feed.viewers - 1)
-        if feed.viewers == 0:
-            self._feeds.pop(session_id, None)
         return feed.viewers
 
     async def viewers(self, session_id: str) -> int:

@@ -36,6 +36,7 @@ class RedisHub(LocalHub):
         self._client: Any = aioredis.Redis.from_url(url, socket_timeout=5)
         self._listener: asyncio.Task[None] | None = None
         self._counts: dict[str, tuple[float, int]] = {}
+        self._closed = False
 
     def announce(self, *, session_id: str, seq: int) -> None:
         super().announce(session_id=session_id, seq=seq)  # no round trip for local viewers
@@ -46,7 +47,7 @@ class RedisHub(LocalHub):
 
     def feed(self, session_id: str) -> SessionFeed:
         found = super().feed(session_id)
-        if self._listener is None or self._listener.done():
+        if not self._closed and (self._listener is None or self._listener.done()):
             self._listener = asyncio.get_running_loop().create_task(self._listen())
         return found
 
@@ -104,6 +105,7 @@ class RedisHub(LocalHub):
         return count
 
     async def close(self) -> None:
+        self._closed = True
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

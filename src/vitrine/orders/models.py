@@ -17,6 +17,8 @@ class Cart(Base):
 
     id: Mapped[str] = id_column()
     showroom_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The signed-in shopper who owns the cart, so it follows them to another browser.
+    owner: Mapped[str | None] = mapped_column(String(254), nullable=True, index=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utc_now, onupdate=utc_now, nullable=False

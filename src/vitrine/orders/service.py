@@ -279,3 +279,47 @@ def list_orders(*, db_session: Session, showroom_id: str, limit: int = 200) -> l
 
 def get_order(*, db_session: Session, order_id: str) -> Order | None:
     return db_session.get(Order, order_id)
+
+
+def claim_cart(*, db_session: Session, cart_id: str | None, owner: str) -> Cart:
+    """After sign-in, the browser's cart and the shopper's saved cart become one cart."""
+    browser = get_cart(db_session=db_session, cart_id=cart_id)
+    saved = db_session.scalar(
+        select(Cart)
+        .where(Cart.owner == owner, Cart.id != (cart_id or ""))
+        .options(selectinload(Cart.lines))
+        .order_by(Cart.updated_at.desc())
+        .limit(1)
+    )
+    if browser is None:
+        browser = saved or Cart(owner=owner)
+        db_session.add(browser)
+    elif saved is not None:
+        _merge_lines(browser, saved)
+        db_session.delete(saved)
+    browser.owner = owner
+    db_session.flush()
+    return browser
+
+
+def _merge_lines(into: Cart, other: Cart) -> None:
+    for line in other.lines:
+        same = next(
+            (
+                ln
+                for ln in into.lines
+                if ln.variant_id == line.variant_id and ln.offer_ref == line.offer_ref
+            ),
+            None,
+        )
+        if same is None:
+            into.lines.append(
+                CartLine(
+                    variant_id=line.variant_id,
+                    quantity=line.quantity,
+                    offer_ref=line.offer_ref,
+                    offer_price_minor=line.offer_price_minor,
+                )
+            )
+        else:
+            same.quantity = min(MAX_QUANTITY_PER_LINE, same.quantity + line.quantity)

@@ -16,10 +16,22 @@ from vitrine.installation import Installation
 from vitrine.orders.payments import PaymentGateway
 from vitrine.search.service import SearchEngine
 from vitrine.web.api import catalog as catalog_api
+from vitrine.web.api import live as live_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
 from vitrine.web.api import search as search_api
-from vitrine.web.pages import cart, console, fulfilment, operator, photo_search, shop, tracking
+from vitrine.web.pages import (
+    account,
+    cart,
+    console,
+    fulfilment,
+    operator,
+    photo_search,
+    shop,
+    tracking,
+)
+from vitrine.web.pages import live as live_pages
+from vitrine.web.pages import live_host as live_host_pages
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
@@ -44,16 +56,20 @@ def create_app(
     app.state.installation = installation
     attach_engines(app, installation, gateway, search_engine)
     app.include_router(catalog_api.router, prefix="/api/v1")
+    app.include_router(live_api.router, prefix="/api/v1")
     app.include_router(lockers_api.router, prefix="/api/v1")
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(locker_pages.router)
     app.include_router(shop.router)
     app.include_router(cart.router)
+    app.include_router(account.router)
     app.include_router(photo_search.router)
     app.include_router(tracking.router)
     app.include_router(operator.router)
     app.include_router(console.router)
+    app.include_router(live_pages.router)
+    app.include_router(live_host_pages.router)
     app.include_router(fulfilment.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)

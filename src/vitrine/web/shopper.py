@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from vitrine.catalog import rates
@@ -21,6 +22,8 @@ from vitrine.web.pages.templating import templates
 from vitrine.web.security import form_csrf_token
 
 CART_COOKIE = "vitrine_cart"
+SHOPPER_COOKIE = "vitrine_shopper"
+SHOPPER_MAX_AGE = 30 * 24 * 3600
 CURRENCY_COOKIE = "vitrine_currency"
 SHOWROOM_COOKIE = "vitrine_showroom"
 DISPLAY_CURRENCIES = ("EUR", "CNY", "USD", "GBP")
@@ -35,6 +38,7 @@ class Shopper:
     visitor: str
     showroom_slug: str | None
     rates: dict[str, Decimal]
+    owner: str | None = None  # the signed-in shopper's email
 
     def t(self, key: str, **values: object) -> str:
         return translate(self.language, key, **values)
@@ -60,7 +64,26 @@ def shopper_of(request: Request, db_session: Session) -> Shopper:
         visitor=getattr(request.state, "visitor", ""),
         showroom_slug=request.cookies.get(SHOWROOM_COOKIE),
         rates=catalog.rates_from(db_session=db_session, base=settings.currency),
+        owner=signed_in_shopper(settings.secret_key, request.cookies.get(SHOPPER_COOKIE)),
     )
+
+
+def _shopper_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="vitrine.shopper")
+
+
+def shopper_cookie(secret_key: str, owner: str) -> str:
+    return _shopper_serializer(secret_key).dumps(owner)
+
+
+def signed_in_shopper(secret_key: str, cookie: str | None) -> str | None:
+    if not cookie:
+        return None
+    try:
+        owner = _shopper_serializer(secret_key).loads(cookie, max_age=SHOPPER_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    return str(owner)
 
 
 def render(

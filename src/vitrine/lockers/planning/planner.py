@@ -28,7 +28,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 Objective = Literal["coverage", "distance"]
 
-EXACT_PMEDIAN_CELLS = 1_500_000  # demand x sites for the dense radius formulation
+EXACT_PMEDIAN_CELLS = 300_000  # demand x sites for the dense radius formulation
 EXACT_COVERING_ENTRIES = 400_000  # (demand, site within radius) pairs for the covering MIP
 AGGREGATE_ABOVE = 50_000  # demand points beyond which nearby points are merged
 NEAREST_K = 24  # sites listed per demand point in the large p-median

@@ -135,18 +135,23 @@ def _lp_depth(
     fixed: BoolArray,
     depth: IntArray,
     solver: MipSolver,
+    deadline: float,
 ) -> _Relaxation:
     """Grow each row's levels until the LP relaxation covers it fully inside them.
 
-    The truncated LP then has the bound of the full one, at a fraction of its size.
+    The truncated LP then has the bound of the full one, at a fraction of its size. Whatever
+    the loop reaches before `deadline`, the depth stays valid (any truncation is a relaxation).
     """
     rows = np.arange(depth.size)
     m = levels.order.shape[1]
     bound, reduced = -np.inf, np.empty(0)
     for _ in range(50):
         model, constant = radius_model(levels, weight, p, fixed, depth)
-        result = solver.solve(replace(model, integer=np.zeros_like(model.integer)), 120.0)
-        if result.x.size == 0:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        result = solver.solve(replace(model, integer=np.zeros_like(model.integer)), left)
+        if not result.optimal:  # out of time: an unfinished LP proves nothing
             break
         bound, reduced = result.objective + constant, result.reduced_cost[:m]
         cover = np.cumsum(result.x[:m][levels.order], axis=1)
@@ -241,7 +246,9 @@ def solve_pmedian_exact(
     began = time.perf_counter()
     search = _Search(distance, weight, start.copy(), cost_of(distance, weight, start))
     levels = _levels(distance)
-    relaxation = _lp_depth(levels, weight, p, fixed, _served_level(levels, start), solver)
+    deadline = began + seconds
+    served = _served_level(levels, start)
+    relaxation = _lp_depth(levels, weight, p, fixed, served, solver, deadline)
     integral = bool(np.all(distance == np.round(distance)) and np.all(weight == np.round(weight)))
     keep = ~_useless_sites(relaxation, search.best_cost, fixed, integral)
     if keep.sum() >= p:
@@ -251,9 +258,10 @@ def solve_pmedian_exact(
                 np.arange(depth.size), np.argmax(levels.level >= depth[:, None], axis=1)
             ]
             sub_levels = _levels(distance[:, keep])
-            sub = _lp_depth(sub_levels, weight, p, fixed[keep], _depth_at(sub_levels, cut), solver)
+            sub_depth = _depth_at(sub_levels, cut)
+            sub = _lp_depth(sub_levels, weight, p, fixed[keep], sub_depth, solver, deadline)
             depth = sub.depth
-        _prove(search, keep, p, fixed, depth + 1, began + seconds, solver)
+        _prove(search, keep, p, fixed, depth + 1, deadline, solver)
     bound = min(search.bound, search.best_cost) if keep.sum() >= p else search.best_cost
     optimal = search.best_cost <= bound + 1e-6 * max(1.0, abs(search.best_cost))
     return ExactResult(

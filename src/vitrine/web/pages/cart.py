@@ -69,6 +69,8 @@ def add_line(
         cart_id=shopper.cart_id,
         showroom_id=showroom.id if showroom else None,
     )
+    if shopper.owner:
+        cart.owner = shopper.owner  # a signed-in shopper's cart follows them
     try:
         orders.add_to_cart(
             db_session=db_session, cart=cart, variant_id=variant_id, quantity=quantity
