@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,10 +24,40 @@ from vitrine.notifications import service as outbox
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, validate_details
 from vitrine.orders.models import Order, OrderEvent, OrderLine, Payment
-from vitrine.orders.offers import NoOffers, OfferDesk, OfferUnavailable
+from vitrine.orders.offers import OfferUnavailable
 from vitrine.orders.parcels import parcel_size
 from vitrine.orders.payments import CardDetails, ChargeRequest, ChargeResult, PaymentGateway
 from vitrine.orders.states import CANCELLED, PAID, PLACED, REFUNDED
+
+
+class OfferDesk(Protocol):
+    """Special offers (e.g. live flash deals): the checkout claims an offer's units in the
+    order's own transaction, so a limited offer is never oversold; a cancel gives them back."""
+
+    def price_of(self, *, db_session: Session, offer_ref: str, variant_id: str) -> int:
+        """The offer's unit price in minor units, or OfferUnavailable."""
+        ...
+
+    def claim(self, *, db_session: Session, offer_ref: str, quantity: int) -> None:
+        """Take `quantity` units of the offer atomically, or raise OfferUnavailable."""
+        ...
+
+    def release(self, *, db_session: Session, offer_ref: str, quantity: int) -> None:
+        """Give back units claimed by an order that will not be paid."""
+        ...
+
+
+class NoOffers:
+    """The desk of an installation without offers: every offer reference is unknown."""
+
+    def price_of(self, *, db_session: Session, offer_ref: str, variant_id: str) -> int:
+        raise OfferUnavailable("this offer does not exist")
+
+    def claim(self, *, db_session: Session, offer_ref: str, quantity: int) -> None:
+        raise OfferUnavailable("this offer does not exist")
+
+    def release(self, *, db_session: Session, offer_ref: str, quantity: int) -> None:
+        return None
 
 
 class CheckoutRefused(ValueError):
