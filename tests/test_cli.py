@@ -115,3 +115,64 @@ def test_report_writes_a_pdf_and_refuses_bad_dates(tmp_path: Path) -> None:
         "2026-11-02",
     )
     assert (code, "no showroom 'nowhere'" in output) == (1, True)
+
+
+def test_lockers_plan_writes_sites_geojson_and_a_map(tmp_path: Path) -> None:
+    demand = write_csv(
+        tmp_path / "demand.csv",
+        "lat,lon,weight",
+        *[f"{48.85 + i * 0.001},{2.35 + (i % 5) * 0.001},{1 + i % 3}" for i in range(40)],
+    )
+    sites = write_csv(
+        tmp_path / "sites.csv",
+        "lat,lon",
+        *[f"{48.85 + i * 0.004},2.352" for i in range(10)],
+    )
+    out_dir = tmp_path / "plan"
+    args = (
+        "--data-dir",
+        str(tmp_path / "d"),
+        "lockers",
+        "plan",
+        "--demand",
+        str(demand),
+        "--candidates",
+        str(sites),
+        "--count",
+        "2",
+        "--out",
+        str(out_dir),
+    )
+    code, output = _run(*args)
+    assert code == 0, output
+    assert "coverage" in output.lower()
+    assert {p.name for p in out_dir.iterdir()} >= {"sites.csv", "sites.geojson", "map.png"}
+    code, output = _run(*args[:-4], "--count", "11", "--out", str(out_dir))
+    assert code == 1
+    code, output = _run(*args, "--objective", "nearest")
+    assert (code, "--objective must be coverage or distance" in output) == (1, True)
+    code, output = _run(
+        "--data-dir",
+        str(tmp_path / "d"),
+        "lockers",
+        "plan",
+        "--candidates",
+        str(sites),
+        "--count",
+        "2",
+        "--demand-from-orders",
+        "--out",
+        str(out_dir),
+    )
+    assert (code, "no paid home-delivery order" in output) == (1, True)
+
+
+def test_lockers_pmedian_solves_an_orlib_file(tmp_path: Path) -> None:
+    import json
+
+    instance = next((Path(__file__).parent / "lockers" / "planning" / "data").glob("*.txt"))
+    code, output = _run("lockers", "pmedian", str(instance), "--json")
+    assert code == 0, output
+    last = json.loads(output.strip().splitlines()[-1])
+    assert set(last) == {"instance", "objective", "seconds"}
+    assert _run("lockers", "pmedian", str(tmp_path / "none.txt"))[0] == 1

@@ -16,6 +16,11 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from tests.live.conftest import OnAir
+from vitrine.live import service as live
+from vitrine.live.fanout import LiveHub
+from vitrine.live.hub_service import commit_and_announce
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -115,3 +120,14 @@ class Viewer:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def pin_and_announce(on_air: OnAir, hub: LiveHub, product: int = 0) -> None:
+    """Pin a product the way the host console does: commit, then wake the viewers."""
+    with on_air.installation.session_factory() as session:
+        session_live = live.get_session(db_session=session, session_id=on_air.session_id)
+        assert session_live is not None
+        live.pin_product(
+            db_session=session, live=session_live, product_id=on_air.product_ids[product]
+        )
+        commit_and_announce(db_session=session, hub=hub)

@@ -81,3 +81,25 @@ def test_viewer_counts_go_up_and_down() -> None:
         return first, second, await hub.viewers("s1")
 
     assert asyncio.run(scenario()) == (1, 2, 1)
+
+
+def test_viewer_counts_shared_through_redis_ignore_processes_that_stopped_writing() -> None:
+    from vitrine.live.redis_hub import sum_fresh_counts
+
+    shares = [b"400:1000", "350:995", b"90:900", b"junk"]  # the third process died at t=900
+    assert sum_fresh_counts(shares, now=1001.0) == 750
+
+
+def test_a_new_peak_of_viewers_is_stored_at_most_once_a_second_and_on_leaving() -> None:
+    from vitrine.live.fanout import SessionFeed
+
+    async def scenario() -> list[int | None]:
+        feed = SessionFeed("s1", Log().load)
+        return [
+            feed.peak_to_store(1),
+            feed.peak_to_store(2),  # within the second: later
+            feed.peak_to_store(1, leaving=True),  # the peak of 2 is written on leaving
+            feed.peak_to_store(1, leaving=True),  # nothing new
+        ]
+
+    assert asyncio.run(scenario()) == [1, None, 2, None]

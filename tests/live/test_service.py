@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.live.conftest import OnAir
+from vitrine.live import audience_service as audience
 from vitrine.live import service as live
 from vitrine.live.comments import CommentRefused
 from vitrine.live.deals import DealTerms
@@ -49,7 +50,7 @@ def test_pinning_replaces_the_card_unless_it_joins_the_carousel(on_air: OnAir) -
 def test_events_have_consecutive_sequences_to_resume_from(on_air: OnAir) -> None:
     with on_session(on_air) as (session, session_live):
         live.pin_product(db_session=session, live=session_live, product_id=on_air.product_ids[0])
-        live.post_comment(
+        audience.post_comment(
             db_session=session, live=session_live, viewer="v1", name="Léa", body="Which sizes?"
         )
         assert live.pending_seqs(db_session=session) == {on_air.session_id: 3}
@@ -89,7 +90,7 @@ def test_bad_deal_terms_are_refused(on_air: OnAir) -> None:
 
 def test_comments_with_html_are_stored_as_text_and_long_ones_are_refused(on_air: OnAir) -> None:
     with on_session(on_air) as (session, session_live):
-        comment = live.post_comment(
+        comment = audience.post_comment(
             db_session=session,
             live=session_live,
             viewer="v1",
@@ -98,7 +99,7 @@ def test_comments_with_html_are_stored_as_text_and_long_ones_are_refused(on_air:
         )
         assert comment.body == "<script>alert(1)</script>"  # escaped where it is rendered
         with pytest.raises(CommentRefused, match="at most 280 characters"):
-            live.post_comment(
+            audience.post_comment(
                 db_session=session, live=session_live, viewer="v1", name="", body="x" * 10_000
             )
 
@@ -108,28 +109,30 @@ def test_a_comment_flood_from_one_viewer_is_slowed_down_but_others_still_post(
 ) -> None:
     with on_session(on_air) as (session, session_live):
         for n in range(5):
-            live.post_comment(
+            audience.post_comment(
                 db_session=session, live=session_live, viewer="flood", name="", body=f"spam {n}"
             )
         with pytest.raises(CommentRefused, match="slow down"):
-            live.post_comment(
+            audience.post_comment(
                 db_session=session, live=session_live, viewer="flood", name="", body="spam"
             )
-        live.post_comment(db_session=session, live=session_live, viewer="calm", name="", body="hi")
+        audience.post_comment(
+            db_session=session, live=session_live, viewer="calm", name="", body="hi"
+        )
 
 
 def test_the_host_removes_a_comment_and_mutes_its_author(on_air: OnAir) -> None:
     with on_session(on_air) as (session, session_live):
-        comment = live.post_comment(
+        comment = audience.post_comment(
             db_session=session, live=session_live, viewer="rude", name="", body="rude words"
         )
-        live.remove_comment(db_session=session, live=session_live, comment_id=comment.id)
-        live.mute_viewer(db_session=session, live=session_live, viewer="rude")
+        audience.remove_comment(db_session=session, live=session_live, comment_id=comment.id)
+        audience.mute_viewer(db_session=session, live=session_live, viewer="rude")
         with pytest.raises(CommentRefused, match="muted"):
-            live.post_comment(
+            audience.post_comment(
                 db_session=session, live=session_live, viewer="rude", name="", body="again"
             )
-        assert live.recent_comments(db_session=session, live=session_live) == []
+        assert audience.recent_comments(db_session=session, live=session_live) == []
     assert _kinds(on_air, after=1) == ["comment", "comment_removed", "muted"]
 
 
@@ -140,11 +143,11 @@ def test_the_report_counts_viewers_comments_likes_and_pinned_sales(on_air: OnAir
     assert checkout(desk=on_air.desk, request=on_air.request(on_air.cart_with_deal(deal_id))).paid
     with on_session(on_air) as (session, session_live):
         for viewer in ("a", "b", "a"):
-            live.record_viewer(db_session=session, session_id=session_live.id, viewer=viewer)
-        live.record_peak(db_session=session, session_id=session_live.id, viewers=7)
-        live.record_peak(db_session=session, session_id=session_live.id, viewers=4)
-        live.add_like(db_session=session, live=session_live)
-        live.post_comment(db_session=session, live=session_live, viewer="a", name="", body="ok")
+            audience.record_viewer(db_session=session, session_id=session_live.id, viewer=viewer)
+        audience.record_peak(db_session=session, session_id=session_live.id, viewers=7)
+        audience.record_peak(db_session=session, session_id=session_live.id, viewers=4)
+        audience.add_like(db_session=session, live=session_live)
+        audience.post_comment(db_session=session, live=session_live, viewer="a", name="", body="ok")
     with on_session(on_air) as (session, session_live):
         report = live_report(db_session=session, live=session_live)
     assert (report.peak_viewers, report.total_viewers, report.comments, report.likes) == (

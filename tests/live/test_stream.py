@@ -9,25 +9,13 @@ import pytest
 import redis
 
 from tests.live.conftest import OnAir
-from tests.live.servers import Viewer, serve
-from vitrine.live import service as live
+from tests.live.servers import Viewer, pin_and_announce, serve
 from vitrine.live.fanout import LiveHub
-from vitrine.live.hub_service import commit_and_announce
 from vitrine.settings import Settings
 from vitrine.web.app import create_app
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _pin(on_air: OnAir, hub: LiveHub, product: int = 0) -> None:
-    with on_air.installation.session_factory() as session:
-        session_live = live.get_session(db_session=session, session_id=on_air.session_id)
-        assert session_live is not None
-        live.pin_product(
-            db_session=session, live=session_live, product_id=on_air.product_ids[product]
-        )
-        commit_and_announce(db_session=session, hub=hub)
 
 
 @pytest.fixture
@@ -43,7 +31,7 @@ def test_a_pin_reaches_every_connected_viewer_at_once(
     url, hub = server
     viewers = [Viewer(f"{url}/live/{on_air.session_id}/events?after=1").start() for _ in range(3)]
     started = time.monotonic()
-    _pin(on_air, hub)
+    pin_and_announce(on_air, hub)
     for viewer in viewers:
         pins = viewer.wait_for("pins", timeout=2)
         assert pins[0].data["pins"][0]["product_id"] == on_air.product_ids[0]  # type: ignore[index]
@@ -56,8 +44,8 @@ def test_a_reconnecting_viewer_resumes_after_its_last_event_id(
     on_air: OnAir, server: tuple[str, LiveHub]
 ) -> None:
     url, hub = server
-    _pin(on_air, hub, 0)
-    _pin(on_air, hub, 1)
+    pin_and_announce(on_air, hub, 0)
+    pin_and_announce(on_air, hub, 1)
     viewer = Viewer(
         f"{url}/live/{on_air.session_id}/events?after=0", headers={"Last-Event-ID": "2"}
     ).start()
@@ -91,7 +79,7 @@ def test_bad_input_from_one_viewer_does_not_stop_the_stream_for_others(
             for n in range(8)
         ]
     assert statuses.count(201) == 5 and statuses.count(429) == 3
-    _pin(on_air, hub)
+    pin_and_announce(on_air, hub)
     watcher.wait_for("pins")
     first = watcher.wait_for("comment", 5)[0]
     assert first.data["body"] == "<b>0</b>"  # type: ignore[index]
@@ -115,7 +103,9 @@ def test_through_redis_a_pin_on_one_process_reaches_viewers_of_another(on_air: O
         on_second = Viewer(f"{second_url}/live/{on_air.session_id}/events?after=1").start()
         on_first = Viewer(f"{first_url}/live/{on_air.session_id}/events?after=1").start()
         started = time.monotonic()
-        _pin(on_air, first.state.live_hub)  # committed and announced by the first process
+        pin_and_announce(
+            on_air, first.state.live_hub
+        )  # committed and announced by the first process
         assert on_second.wait_for("pins", timeout=2)[0].seq == "2"
         assert on_first.wait_for("pins", timeout=2)[0].seq == "2"
         assert time.monotonic() - started < 1.0

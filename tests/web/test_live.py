@@ -183,3 +183,43 @@ def test_the_report_shows_the_sessions_figures(
 def test_an_unknown_session_is_not_found(viewer: TestClient) -> None:
     assert viewer.get("/live/" + "0" * 32).status_code == 404
     assert viewer.get("/live/" + "0" * 32 + "/events").status_code == 404
+
+
+def test_likes_are_counted_and_a_like_flood_is_slowed_down(
+    viewer: TestClient, on_air: Session
+) -> None:
+    csrf = csrf_of(viewer, f"/live/{on_air.id}")
+    headers = {"X-Requested-With": "fetch"}
+    answers = [
+        viewer.post(f"/live/{on_air.id}/likes", data={"csrf_token": csrf}, headers=headers)
+        for _ in range(12)
+    ]
+    assert [a.json().get("likes") for a in answers[:3]] == [1, 2, 3]
+    assert [a.status_code for a in answers[10:]] == [429, 429]
+    assert 'data-testid="like-count">10<' in viewer.get(f"/live/{on_air.id}").text
+
+
+def test_a_host_pins_through_the_api(admin_client: TestClient, on_air: Session) -> None:
+    other, _ = first_variant(admin_client, "Banana")
+    pinned = admin_client.post(
+        f"/api/v1/live/{on_air.id}/pins", json={"product_id": other, "carousel": True}
+    )
+    assert pinned.status_code == 201, pinned.text
+    assert [p["product_id"] for p in pinned.json()["pins"]] == [on_air.product_id, other]
+    state = admin_client.get(f"/api/v1/live/{on_air.id}").json()
+    assert state["state"] == "live" and state["last_event"] == 3
+
+
+def test_a_scheduled_session_is_listed_and_a_bad_stream_url_is_refused(
+    admin_client: TestClient, viewer: TestClient, demo_installation: Installation
+) -> None:
+    csrf = csrf_of(admin_client, "/operator/live")
+    form = {"title": "Winter coats", "showroom_id": _showroom_id(demo_installation),
+            "scheduled_at": "2026-12-01T18:00", "csrf_token": csrf}  # fmt: skip
+    refused = admin_client.post("/operator/live", data={**form, "playback_url": "javascript:x()"})
+    assert "must be an http:// or https:// address" in refused.text
+    created = admin_client.post("/operator/live", data=form, follow_redirects=False)
+    session_id = created.headers["location"].rsplit("/", 1)[1]
+    assert "Winter coats" in viewer.get("/live").text
+    page = viewer.get(f"/live/{session_id}").text
+    assert "Starts 01 Dec 18:00 UTC" in page and 'data-testid="buy"' not in page

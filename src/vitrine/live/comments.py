@@ -17,6 +17,14 @@ class CommentRefused(ValueError):
     """The comment is not posted (the message is for the viewer)."""
 
 
+class CommentFlood(CommentRefused):
+    """Too many comments from one viewer in a short time."""
+
+
+class ViewerMuted(CommentRefused):
+    """The host muted this viewer."""
+
+
 def clean_comment(body: str) -> str:
     """The comment as stored (surrounding blanks trimmed), or CommentRefused."""
     text = body.strip()

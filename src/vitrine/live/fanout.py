@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 log = logging.getLogger("vitrine.live")
@@ -27,7 +28,9 @@ class LiveEvent:
     kind: str
     data: dict[str, object]
 
+    @cached_property
     def as_sse(self) -> str:
+        """The event on the wire, encoded once however many viewers receive it."""
         payload = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
         return f"id: {self.seq}\nevent: {self.kind}\ndata: {payload}\n\n"
 
@@ -46,7 +49,7 @@ class SessionFeed:
         self._known = 0  # the highest sequence announced
         self._loaded = -1  # the highest sequence read (-1: nothing read yet)
         self._changed = asyncio.Event()
-        self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Future[None] | None = None
         self._refreshed_at = 0.0
         self.viewers = 0
         self._peak_seen = 0
@@ -88,7 +91,8 @@ class SessionFeed:
         if self._known <= self._loaded:
             changed = self._changed
             try:
-                await asyncio.wait_for(changed.wait(), timeout)
+                async with asyncio.timeout(timeout):  # no task per waiter, unlike wait_for
+                    await changed.wait()
             except TimeoutError:
                 if not self._recently_refreshed():
                     await self._refresh(start=after)
@@ -104,23 +108,33 @@ class SessionFeed:
         return await loop.run_in_executor(None, self._load, self.session_id, after)
 
     async def _refresh(self, *, start: int) -> None:
-        wanted = self._known
-        async with self._lock:
-            if self._loaded >= max(0, wanted) and self._recently_refreshed():
-                return  # another viewer's wake-up already read this far
-            after = self._loaded if self._loaded >= 0 else start
-            try:
-                new = await self._read(after)
-            except Exception:  # the database blinked: keep streaming, retry on the next wake
-                log.exception("could not read live events of %s", self.session_id)
+        """Read what is new, once: viewers woken together share the read in flight."""
+        while self._refreshing is not None:
+            await asyncio.shield(self._refreshing)
+            if self._loaded >= max(0, self._known):
                 return
-            self._refreshed_at = time.monotonic()
-            self._loaded = max(self._loaded, after)
-            for event in new:
-                if event.seq > self._loaded:
-                    self._events.append(event)
-                    self._loaded = event.seq
-            self._known = max(self._known, self._loaded)
+        if self._loaded >= max(0, self._known) and self._recently_refreshed():
+            return
+        done = self._refreshing = asyncio.get_running_loop().create_future()
+        try:
+            await self._read_new(self._loaded if self._loaded >= 0 else start)
+        finally:
+            self._refreshing = None
+            done.set_result(None)
+
+    async def _read_new(self, after: int) -> None:
+        try:
+            new = await self._read(after)
+        except Exception:  # the database blinked: keep streaming, retry on the next wake
+            log.exception("could not read live events of %s", self.session_id)
+            return
+        self._refreshed_at = time.monotonic()
+        self._loaded = max(self._loaded, after)
+        for event in new:
+            if event.seq > self._loaded:
+                self._events.append(event)
+                self._loaded = event.seq
+        self._known = max(self._known, self._loaded)
 
 
 class LiveHub(Protocol):

@@ -2,7 +2,8 @@
 
 A commit publishes the session's new sequence number on `vitrine:live:{session_id}`; every
 process listens on `vitrine:live:*` with one connection and wakes its local feeds, which read
-the events from the database. Viewer counts are Redis counters shared by the processes.
+the events from the database. Each process writes its viewer counts to a Redis hash once a
+second and reads the total back (a crashed process's share goes stale and stops counting).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from vitrine.live.fanout import LoadEvents, LocalHub, SessionFeed
@@ -18,7 +21,20 @@ from vitrine.live.fanout import LoadEvents, LocalHub, SessionFeed
 log = logging.getLogger("vitrine.live")
 CHANNEL_PREFIX = "vitrine:live:"
 VIEWER_COUNT_TTL_SECONDS = 24 * 3600
-COUNT_CACHE_SECONDS = 1.0
+COUNT_SHARE_SECONDS = 1.0
+STALE_COUNT_SECONDS = 10  # a process that stopped writing its count no longer counts
+
+
+def sum_fresh_counts(shares: Iterable[bytes | str], now: float) -> int:
+    """Sum the "count:unix_time" values written by the processes in the last few seconds."""
+    total = 0
+    for share in shares:
+        text = share.decode() if isinstance(share, bytes) else share
+        count, _, at = text.partition(":")
+        with contextlib.suppress(ValueError):
+            if now - float(at) <= STALE_COUNT_SECONDS:
+                total += max(0, int(count))
+    return total
 
 
 def channel_of(session_id: str) -> str:
@@ -35,7 +51,9 @@ class RedisHub(LocalHub):
         self._publisher = redis.Redis.from_url(url, socket_timeout=2)
         self._client: Any = aioredis.Redis.from_url(url, socket_timeout=5)
         self._listener: asyncio.Task[None] | None = None
-        self._counts: dict[str, tuple[float, int]] = {}
+        self._sharer: asyncio.Task[None] | None = None
+        self._process = uuid.uuid4().hex
+        self._counts: dict[str, int] = {}
         self._closed = False
 
     def announce(self, *, session_id: str, seq: int) -> None:
@@ -48,7 +66,9 @@ class RedisHub(LocalHub):
     def feed(self, session_id: str) -> SessionFeed:
         found = super().feed(session_id)
         if not self._closed and (self._listener is None or self._listener.done()):
-            self._listener = asyncio.get_running_loop().create_task(self._listen())
+            loop = asyncio.get_running_loop()
+            self._listener = loop.create_task(self._listen())
+            self._sharer = loop.create_task(self._share_counts())
         return found
 
     async def _listen(self) -> None:
@@ -75,41 +95,37 @@ class RedisHub(LocalHub):
     def _count_key(self, session_id: str) -> str:
         return f"{CHANNEL_PREFIX}{session_id}:viewers"
 
-    async def _add_viewers(self, session_id: str, delta: int) -> int:
-        try:
-            count = int(await self._client.incrby(self._count_key(session_id), delta))
-            await self._client.expire(self._count_key(session_id), VIEWER_COUNT_TTL_SECONDS)
-        except Exception:
-            log.exception("could not count live viewers of %s", session_id)
-            return await super().viewers(session_id)
-        self._counts[session_id] = (time.monotonic(), max(0, count))
-        return max(0, count)
+    async def _share_counts(self) -> None:
+        """Every second: write this process's viewer counts, read the sum over processes."""
+        while True:
+            await asyncio.sleep(COUNT_SHARE_SECONDS)
+            try:
+                await self._share_counts_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("could not share live viewer counts through Redis")
 
-    async def joined(self, session_id: str) -> int:
-        await super().joined(session_id)
-        return await self._add_viewers(session_id, 1)
-
-    async def left(self, session_id: str) -> int:
-        await super().left(session_id)
-        return await self._add_viewers(session_id, -1)
+    async def _share_counts_once(self) -> None:
+        now = time.time()
+        for session_id, feed in list(self._feeds.items()):
+            key = self._count_key(session_id)
+            await self._client.hset(key, self._process, f"{feed.viewers}:{now:.0f}")
+            await self._client.expire(key, VIEWER_COUNT_TTL_SECONDS)
+            shares = await self._client.hgetall(key)
+            self._counts[session_id] = sum_fresh_counts(shares.values(), now)
 
     async def viewers(self, session_id: str) -> int:
-        at, count = self._counts.get(session_id, (0.0, 0))
-        if time.monotonic() - at < COUNT_CACHE_SECONDS:
-            return count
-        try:
-            count = max(0, int(await self._client.get(self._count_key(session_id)) or 0))
-        except Exception:
-            return count
-        self._counts[session_id] = (time.monotonic(), count)
-        return count
+        local = await super().viewers(session_id)
+        return max(local, self._counts.get(session_id, local))
 
     async def close(self) -> None:
         self._closed = True
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._listener
+        for task in (self._listener, self._sharer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         await super().close()
         with contextlib.suppress(Exception):
             await self._client.aclose()

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
+from vitrine.live.audience_service import count_viewers
 from vitrine.live.models import LiveComment, LiveDeal, LivePin, LiveSession
-from vitrine.live.service import count_viewers, pin_timeline
+from vitrine.live.service import pin_timeline
 from vitrine.orders import service as orders
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.models import Product, Variant
 from vitrine.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
+from vitrine.orders.postcodes import centre_of
 from vitrine.orders.states import CANCELLED, PLACED, check_transition
 
 MAX_QUANTITY_PER_LINE = 20
@@ -323,3 +324,18 @@ def _merge_lines(into: Cart, other: Cart) -> None:
             )
         else:
             same.quantity = min(MAX_QUANTITY_PER_LINE, same.quantity + line.quantity)
+
+
+def delivery_demand(*, db_session: Session) -> list[tuple[float, float, float]]:
+    """Where paid orders went, as (lat, lon, orders) from their postcodes: demand for lockers."""
+    rows = db_session.execute(
+        select(Order.postcode, func.count())
+        .where(Order.state.notin_(UNPAID_STATES), Order.postcode != "")
+        .group_by(Order.postcode)
+    )
+    demand = []
+    for postcode, count in rows:
+        centre = centre_of(postcode)
+        if centre is not None:
+            demand.append((centre[0], centre[1], float(count)))
+    return demand

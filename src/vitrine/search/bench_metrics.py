@@ -156,7 +156,9 @@ def print_report(result: dict[str, Any]) -> None:
         f"p95 {result['cpu_ms_p95']:.0f} ms); median per stage (ms): {stage_ms}"
     )
     console.print(
-        f"indexing: {result['indexing_images_per_s']:.1f} images/s; hardware: {result['hardware']}"
+        f"indexing: {result['indexing_images_per_s']:.1f} images/s "
+        f"({result['indexing_cpu_ms_per_image']:.0f} CPU ms per picture); "
+        f"hardware: {result['hardware']}"
     )
 
 

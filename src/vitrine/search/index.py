@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -101,10 +102,16 @@ class FaissIndex:
         self._faiss: Any = faiss.IndexIDMap2(inner) if factory == "Flat" else inner
         self._records: dict[int, ImageRecord] = {}
         self._key_of: dict[str, int] = {}
+        self._keys_of_product: dict[str, set[int]] = defaultdict(set)
         self._next_key = 0
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def _remember(self, key: int, record: ImageRecord) -> None:
+        self._records[key] = record
+        self._key_of[record.image_id] = key
+        self._keys_of_product[record.product_id].add(key)
 
     def records(self) -> list[ImageRecord]:
         """Every indexed picture, in insertion order."""
@@ -124,8 +131,7 @@ class FaissIndex:
         self._faiss.add_with_ids(matrix, keys)
         self._next_key += len(records)
         for key, record in zip(keys.tolist(), records, strict=True):
-            self._records[key] = record
-            self._key_of[record.image_id] = key
+            self._remember(key, record)
 
     def remove(self, image_ids: Iterable[str]) -> int:
         """Forget pictures by id; returns how many were present."""
@@ -135,7 +141,7 @@ class FaissIndex:
         if not keys:
             return 0
         for key in keys:
-            del self._records[key]
+            self._keys_of_product[self._records.pop(key).product_id].discard(key)
         self._faiss.remove_ids(faiss.IDSelectorBatch(np.asarray(keys, dtype=np.int64)))
         return len(keys)
 
@@ -146,8 +152,11 @@ class FaissIndex:
 
         if allowed_product_ids is None:
             return faiss.SearchParametersIVF(nprobe=self.nprobe) if "IVF" in self.factory else None
-        allowed = set(allowed_product_ids)
-        keys = [key for key, record in self._records.items() if record.product_id in allowed]
+        keys = [
+            key
+            for product_id in set(allowed_product_ids)
+            for key in self._keys_of_product.get(product_id, ())
+        ]
         selector = faiss.IDSelectorBatch(np.asarray(keys, dtype=np.int64))
         if "IVF" in self.factory:
             return faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
@@ -222,8 +231,7 @@ class FaissIndex:
         for row in payload["records"]:
             key = row.pop("key")
             record = ImageRecord(**row)
-            index._records[key] = record
-            index._key_of[record.image_id] = key
+            index._remember(key, record)
         return index
 
     @classmethod

@@ -92,3 +92,14 @@ def test_the_ortools_solver_gives_the_same_optimum_in_its_own_process() -> None:
     assert (radius_ok, textbook_ok) == ("True", "True")
     assert float(radius_value) == pytest.approx(best)
     assert float(textbook_value) == pytest.approx(best)
+
+
+def test_the_time_budget_is_kept_and_the_answer_stays_consistent() -> None:
+    distance, weight = instance(9, n=300, m=300)
+    start = np.zeros(300, bool)
+    start[:5] = True
+    result = solve_pmedian_exact(distance, weight, 5, start, seconds=1.0)
+    assert result.seconds < 6.0
+    assert result.bound <= result.objective + 1e-6
+    assert result.objective <= cost_of(distance, weight, start)
+    assert result.objective == pytest.approx(cost_of(distance, weight, result.is_open))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -17,8 +18,9 @@ from fastapi.responses import (
 )
 from sqlalchemy.orm import Session
 
+from vitrine.live import audience_service as audience
 from vitrine.live import service as live
-from vitrine.live.comments import CommentRefused, viewer_handle
+from vitrine.live.comments import CommentFlood, CommentRefused, ViewerMuted, viewer_handle
 from vitrine.live.deal_service import deal_on_sale
 from vitrine.live.fanout import LiveHub
 from vitrine.live.hub_service import commit_and_announce
@@ -39,7 +41,9 @@ async def _hub_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(include_in_schema=False, lifespan=_hub_lifespan)
-HEARTBEAT_SECONDS = 5.0
+# Keep-alives (and viewer counts) about every 10 s, spread so a crowd that arrived together
+# does not wake together.
+HEARTBEAT_SECONDS = (8.0, 12.0)
 likes_per_viewer = RateLimiter(limit=10, window_seconds=10)
 Csrf = Annotated[str, Form()]
 
@@ -84,13 +88,13 @@ def live_sessions(request: Request, db_session: SessionDep) -> Response:
 def viewer_page(session_id: str, request: Request, db_session: SessionDep) -> Response:
     session_live = live_or_404(db_session, session_id)
     handle = _handle(request)
-    live.record_viewer(db_session=db_session, session_id=session_id, viewer=handle)
+    audience.record_viewer(db_session=db_session, session_id=session_id, viewer=handle)
     db_session.commit()
     shopper = shopper_of(request, db_session)
     context = {
         "live": session_live,
         "cards": live.pinned_cards(db_session=db_session, live=session_live),
-        "comments": live.recent_comments(db_session=db_session, live=session_live),
+        "comments": audience.recent_comments(db_session=db_session, live=session_live),
         "timeline": live.pin_timeline(db_session=db_session, live=session_live),
         "handle": handle,
         "title": session_live.title,
@@ -115,8 +119,8 @@ async def _stream(
         yield f"retry: 2000\n\nevent: viewers\ndata: {sent_viewers}\n\n"
         seq = after
         while True:
-            events = await feed.events_after(seq, timeout=HEARTBEAT_SECONDS)
-            chunk = "".join(event.as_sse() for event in events)
+            events = await feed.events_after(seq, timeout=random.uniform(*HEARTBEAT_SECONDS))
+            chunk = "".join(event.as_sse for event in events)
             seq = events[-1].seq if events else seq
             viewers = await hub.viewers(session_id)
             if viewers != sent_viewers:
@@ -138,7 +142,7 @@ async def _note_viewers(
 
     def store() -> None:
         with factory() as session, session.begin():
-            live.record_peak(db_session=session, session_id=session_id, viewers=peak)
+            audience.record_peak(db_session=session, session_id=session_id, viewers=peak)
 
     await run_in_threadpool(store)
 
@@ -184,12 +188,12 @@ def post_comment(
     session_live = live_or_404(db_session, session_id)
     back = f"/live/{session_id}"
     try:
-        comment = live.post_comment(
+        comment = audience.post_comment(
             db_session=db_session, live=session_live, viewer=_handle(request), name=name, body=body
         )
     except CommentRefused as refused:
         db_session.rollback()
-        status = 429 if "slow down" in str(refused) else 403 if "muted" in str(refused) else 422
+        status = {CommentFlood: 429, ViewerMuted: 403}.get(type(refused), 422)
         return answer(request, back, {"detail": str(refused)}, status)
     commit_and_announce(db_session=db_session, hub=live_hub(request))
     return answer(request, back, {"id": comment.id}, 201)
@@ -206,7 +210,7 @@ def like(
         return answer(request, back, {"detail": "slow down: too many likes"}, 429)
     likes_per_viewer.record(handle)
     try:
-        likes = live.add_like(db_session=db_session, live=session_live)
+        likes = audience.add_like(db_session=db_session, live=session_live)
     except live.LiveError as error:
         return answer(request, back, {"detail": str(error)}, 409)
     commit_and_announce(db_session=db_session, hub=live_hub(request))

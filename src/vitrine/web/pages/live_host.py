@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vitrine.catalog import service as catalog
 from vitrine.catalog.money import PriceError, parse_price
+from vitrine.live import audience_service as audience
 from vitrine.live import service as live
 from vitrine.live.deal_service import end_deal
 from vitrine.live.deals import DealTerms
@@ -99,7 +100,7 @@ def host_console(
         "operator": operator,
         "live": session_live,
         "cards": live.pinned_cards(db_session=db_session, live=session_live),
-        "comments": live.recent_comments(db_session=db_session, live=session_live),
+        "comments": audience.recent_comments(db_session=db_session, live=session_live),
         "found": found,
         "query": q,
         "error": error,
@@ -249,7 +250,7 @@ def remove_comment(
 ) -> Response:  # fmt: skip
     session_live = _host_action(request, db_session, session_id, csrf_token)
     try:
-        live.remove_comment(db_session=db_session, live=session_live, comment_id=comment_id)
+        audience.remove_comment(db_session=db_session, live=session_live, comment_id=comment_id)
     except live.LiveError as error:
         return _refused(request, db_session, session_id, error)
     return _back_to_console(request, db_session, session_id)
@@ -261,7 +262,7 @@ def mute(
     viewer: Annotated[str, Form(max_length=32)], csrf_token: Csrf = "",
 ) -> Response:  # fmt: skip
     session_live = _host_action(request, db_session, session_id, csrf_token)
-    live.mute_viewer(db_session=db_session, live=session_live, viewer=viewer)
+    audience.mute_viewer(db_session=db_session, live=session_live, viewer=viewer)
     return _back_to_console(request, db_session, session_id)
 
 

@@ -60,7 +60,7 @@
     form.appendChild(hidden("csrf_token", csrf));
     form.appendChild(hidden("deal_id", deal.id));
     var button = el("button", { type: "submit", "class": "big-button", "data-testid": "buy",
-      "data-deal": deal.id }, deal.unavailable || "Buy at the live price");
+      "data-deal": deal.id, "data-ends": deal.ends_at }, deal.unavailable || "Buy at the live price");
     button.disabled = !!deal.unavailable;
     form.appendChild(button);
     return form;
@@ -103,9 +103,20 @@
       function (node) { node.textContent = String(data.remaining); });
     var ended = new Date(data.ends_at) <= new Date();
     root.querySelectorAll('[data-testid="buy"][data-deal="' + data.deal_id + '"]').forEach(function (button) {
+      button.dataset.ends = data.ends_at;
       if (data.remaining <= 0 || ended) {
         button.disabled = true;
         button.textContent = data.remaining <= 0 ? "the deal is sold out" : "the deal has ended";
+      }
+    });
+  }
+
+  // A deal's end needs no event: each buy button knows when its deal ends.
+  function expireDeals() {
+    root.querySelectorAll('[data-testid="buy"][data-ends]').forEach(function (button) {
+      if (!button.disabled && new Date(button.dataset.ends) <= new Date()) {
+        button.disabled = true;
+        button.textContent = "the deal has ended";
       }
     });
   }
@@ -215,4 +226,5 @@
   startPlayer();
   wireForms();
   listen();
+  window.setInterval(expireDeals, 1000);
 })();
