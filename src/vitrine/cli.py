@@ -272,8 +272,8 @@ def lockers_pmedian(
     for line in pmedian_lines(result):
         out.print(line, highlight=False)
     if as_json:
-        objective = result["objective"]
-        whole = int(objective) if float(objective).is_integer() else objective
+        objective = float(result["objective"])  # type: ignore[arg-type]
+        whole = int(objective) if objective.is_integer() else objective
         print(
             json.dumps(
                 {"instance": result["instance"], "objective": whole, "seconds": result["seconds"]}

@@ -212,31 +212,7 @@ def test_checkout_and_payment_are_counted(
 ) -> None:
     from vitrine.analytics.models import ShopperEvent
 
-    _, variant_id = first_variant(admin_client, "Kiwi")
-    shopper = TestClient(admin_client.app)
-    shopper.get("/s/les-halles")
-    shopper.post(
-        "/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf_of(shopper, "/cart")}
-    )
-    page = shopper.get("/checkout").text
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
-    assert key is not None
-    shopper.post(
-        "/checkout",
-        data={
-            "email": "a@b.fr",
-            "delivery_method": "home",
-            "recipient_name": "A",
-            "address_line": "1 rue X",
-            "postcode": "75001",
-            "city": "Paris",
-            "card_number": "4242424242424242",
-            "expiry": "12/30",
-            "cvc": "123",
-            "idempotency_key": key.group(1),
-            "csrf_token": csrf_of(shopper, "/cart"),
-        },
-    )
+    _buy_kiwi_at_home(admin_client)
     with demo_installation.session_factory() as session:
         kinds = [e.kind for e in session.scalars(select(ShopperEvent).order_by(ShopperEvent.at))]
     assert kinds[-3:] == ["checkout", "payment", "order"]
@@ -249,30 +225,7 @@ def test_checkout_and_payment_are_counted(
 def test_operators_move_orders_on_from_the_console(
     admin_client: TestClient, demo_installation: Installation
 ) -> None:
-    _, variant_id = first_variant(admin_client, "Kiwi")
-    shopper = TestClient(admin_client.app)
-    shopper.get("/s/les-halles")
-    shopper.post(
-        "/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf_of(shopper, "/cart")}
-    )
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', shopper.get("/checkout").text)
-    assert key is not None
-    shopper.post(
-        "/checkout",
-        data={
-            "email": "a@b.fr",
-            "delivery_method": "home",
-            "recipient_name": "A",
-            "address_line": "1 rue X",
-            "postcode": "75001",
-            "city": "Paris",
-            "card_number": "4242424242424242",
-            "expiry": "12/30",
-            "cvc": "123",
-            "idempotency_key": key.group(1),
-            "csrf_token": csrf_of(shopper, "/cart"),
-        },
-    )
+    _buy_kiwi_at_home(admin_client)
     showroom_id = _showroom_id(demo_installation)
     page = admin_client.get(f"/operator/showrooms/{showroom_id}/orders").text
     order_id = re.search(r'action="/operator/orders/([0-9a-f]{32})/state"', page)
@@ -292,3 +245,28 @@ def test_operators_move_orders_on_from_the_console(
         == 303
     )
     assert ">packed<" in admin_client.get(f"/operator/showrooms/{showroom_id}/orders").text
+
+
+def _buy_kiwi_at_home(admin_client: TestClient) -> None:
+    """A scripted shopper in the demo showroom buys a kiwi bag, delivered home."""
+    _, variant_id = first_variant(admin_client, "Kiwi")
+    shopper = TestClient(admin_client.app)
+    shopper.get("/s/les-halles")
+    csrf = csrf_of(shopper, "/cart")
+    shopper.post("/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf})
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', shopper.get("/checkout").text)
+    assert key is not None
+    form = {
+        "email": "a@b.fr",
+        "delivery_method": "home",
+        "recipient_name": "A",
+        "address_line": "1 rue X",
+        "postcode": "75001",
+        "city": "Paris",
+        "card_number": "4242424242424242",
+        "expiry": "12/30",
+        "cvc": "123",
+        "idempotency_key": key.group(1),
+        "csrf_token": csrf,
+    }
+    assert shopper.post("/checkout", data=form, follow_redirects=False).status_code == 303

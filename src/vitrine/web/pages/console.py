@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.analytics import charts
 from vitrine.analytics.figures import picked_up_not_bought, top_by_conversion, top_by_interest
-from vitrine.analytics.service import confusion_counts
+from vitrine.analytics.service import MarketTest, confusion_counts
 from vitrine.catalog import service as catalog
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
@@ -290,6 +290,15 @@ def _period(start: date | None, end: date | None) -> tuple[datetime, datetime]:
     )
 
 
+def _figures(
+    db_session: SessionDep, showroom: Showroom, start: date | None, end: date | None
+) -> MarketTest:
+    period_start, period_end = _period(start, end)
+    return market_test_of(
+        db_session=db_session, showroom=showroom, start=period_start, end=period_end
+    )
+
+
 @router.get("/showrooms/{showroom_id}/dashboard", response_class=HTMLResponse)
 def dashboard(
     showroom_id: str,
@@ -300,10 +309,8 @@ def dashboard(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
     showroom = _showroom(db_session, showroom_id)
-    period_start, period_end = _period(start, end)
-    figures = market_test_of(
-        db_session=db_session, showroom=showroom, start=period_start, end=period_end
-    )
+    figures = _figures(db_session, showroom, start, end)
+    interest = top_by_interest(figures.funnels)
     return _page(
         request,
         "operator_dashboard.html",
@@ -312,12 +319,12 @@ def dashboard(
             "operator": operator,
             "showroom": showroom,
             "figures": figures,
-            "start": period_start.date(),
-            "end": (period_end - timedelta(days=1)).date(),
-            "by_interest": top_by_interest(figures.funnels),
+            "start": figures.start.date(),
+            "end": (figures.end - timedelta(days=1)).date(),
+            "by_interest": interest,
             "by_conversion": top_by_conversion(figures.funnels),
             "not_bought": picked_up_not_bought(figures.funnels),
-            "funnel_svg": charts.funnel_chart(top_by_interest(figures.funnels)).decode(),
+            "funnel_svg": charts.funnel_chart(interest).decode(),
             "hourly_svg": charts.hourly_chart(figures.hourly).decode(),
         },
     )
@@ -334,21 +341,14 @@ def dashboard_csv(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
     showroom = _showroom(db_session, showroom_id)
-    period_start, period_end = _period(start, end)
-    figures = market_test_of(
-        db_session=db_session, showroom=showroom, start=period_start, end=period_end
-    )
-    rows = _csv_rows(table, figures)
+    rows = _csv_rows(table, _figures(db_session, showroom, start, end))
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     headers = {"Content-Disposition": f'attachment; filename="{showroom.slug}-{table}.csv"'}
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _csv_rows(table: str, figures: object) -> list[list[Any]]:
-    from vitrine.analytics.service import MarketTest
-
-    assert isinstance(figures, MarketTest)
+def _csv_rows(table: str, figures: MarketTest) -> list[list[Any]]:
     if table == "funnel":
         return [
             [
