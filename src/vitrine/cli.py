@@ -561,7 +561,8 @@ def _run_server(installation: Installation, engine: object = None) -> None:
     settings = installation.settings
     try:
         app = create_app(installation, search_engine=engine)  # type: ignore[arg-type]
-        uvicorn.run(app, host=settings.host, port=settings.port)
+        # Live event streams never end by themselves: give them 5 s to close on Ctrl-C.
+        uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=5)
     except OSError as error:
         fail(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}")
 
