@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.asyncio_runner import run_async
 from vitrine.live.fanout import LiveEvent, LocalHub
 
 
@@ -35,7 +36,7 @@ def test_a_wake_up_reaches_every_waiting_viewer_with_one_read() -> None:
         assert log.reads - reads_before == 1
         return [[e.seq for e in events] for events in results]
 
-    assert asyncio.run(scenario()) == [[1]] * 200
+    assert run_async(scenario()) == [[1]] * 200
 
 
 def test_a_reconnecting_viewer_gets_what_it_missed_in_order() -> None:
@@ -49,7 +50,7 @@ def test_a_reconnecting_viewer_gets_what_it_missed_in_order() -> None:
         await feed.events_after(3, timeout=0.01)  # another viewer warmed the cache at seq 3
         return [e.seq for e in await feed.events_after(1, timeout=1)]
 
-    assert asyncio.run(scenario()) == [2, 3, 4]
+    assert run_async(scenario()) == [2, 3, 4]
 
 
 def test_a_lost_wake_up_is_caught_by_the_safety_refresh(monkeypatch: object) -> None:
@@ -66,7 +67,7 @@ def test_a_lost_wake_up_is_caught_by_the_safety_refresh(monkeypatch: object) -> 
             log.add("pins")  # committed, never announced
             return [e.seq for e in await feed.events_after(0, timeout=0.05)]
 
-        assert asyncio.run(scenario()) == [1]
+        assert run_async(scenario()) == [1]
     finally:
         fanout.SAFETY_REFRESH_SECONDS = 5.0  # type: ignore[misc]
 
@@ -80,7 +81,7 @@ def test_viewer_counts_go_up_and_down() -> None:
         await hub.left("s1")
         return first, second, await hub.viewers("s1")
 
-    assert asyncio.run(scenario()) == (1, 2, 1)
+    assert run_async(scenario()) == (1, 2, 1)
 
 
 def test_viewer_counts_shared_through_redis_ignore_processes_that_stopped_writing() -> None:
@@ -102,4 +103,4 @@ def test_a_new_peak_of_viewers_is_stored_at_most_once_a_second_and_on_leaving() 
             feed.peak_to_store(1, leaving=True),  # nothing new
         ]
 
-    assert asyncio.run(scenario()) == [1, None, 2, None]
+    assert run_async(scenario()) == [1, None, 2, None]

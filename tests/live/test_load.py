@@ -10,6 +10,7 @@ import asyncio
 import pytest
 from benchmarks.live.viewers import measure_pins
 
+from tests.asyncio_runner import run_async
 from tests.live.conftest import OnAir
 from tests.live.servers import pin_and_announce, serve
 from vitrine.web.app import create_app
@@ -25,7 +26,7 @@ def test_a_pin_reaches_99_percent_of_100_viewers_within_a_second(on_air: OnAir) 
         async def pin(number: int) -> None:
             await asyncio.to_thread(pin_and_announce, on_air, hub, number % 2)
 
-        connected, rounds = asyncio.run(
+        connected, rounds = run_async(
             measure_pins(
                 events_url=f"{url}/live/{on_air.session_id}/events?after=1",
                 viewers=100,

@@ -54,3 +54,12 @@ def test_adapter_changes_the_dimension() -> None:
 def test_gem_with_power_one_is_the_mean() -> None:
     maps = np.random.default_rng(1).random((2, 4, 3, 3)).astype(np.float32)
     np.testing.assert_allclose(gem(maps, 1.0), maps.mean(axis=(2, 3)), rtol=1e-5)
+
+
+def test_multi_scale_adds_a_second_size() -> None:
+    single = OnnxEmbedder(EmbedderConfig(size=96, threads=1))
+    multi = OnnxEmbedder(EmbedderConfig(size=96, extra_sizes=(128,), threads=1))
+    picture = [draw_product(5)]
+    assert multi.dim == single.dim
+    np.testing.assert_allclose(np.linalg.norm(multi.embed(picture)), 1.0, atol=1e-5)
+    assert not np.allclose(multi.embed(picture), single.embed(picture))

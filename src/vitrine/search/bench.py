@@ -56,6 +56,7 @@ class BenchOptions:
     adapter: str = "enrollment"  # none | enrollment | train
     geometry: bool = True
     size: int = 320
+    extra_sizes: tuple[int, ...] = ()
     threads: int = 2
     latency_queries: int = 20
     latency_photo_size: tuple[int, int] = (4000, 3000)  # 12 megapixels
@@ -299,7 +300,10 @@ def _run_stage(
 
 def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
     """Recall, per-stage gains, open-set figures, latency and throughput of one configuration."""
-    embedder = OnnxEmbedder(EmbedderConfig(size=options.size, threads=options.threads))
+    embedder_config = EmbedderConfig(
+        size=options.size, extra_sizes=options.extra_sizes, threads=options.threads
+    )
+    embedder = OnnxEmbedder(embedder_config)
     catalog_pictures, query_pictures, held = _pictures(options)
     catalog = _material(embedder, catalog_pictures, options)
     queries = _material(embedder, query_pictures, options)
@@ -355,6 +359,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--adapter", default="enrollment", choices=["none", "enrollment", "train"])
     parser.add_argument("--no-geometry", action="store_true")
     parser.add_argument("--size", type=int, default=320)
+    parser.add_argument(
+        "--extra-sizes", type=int, nargs="*", default=[], help="multi-scale, e.g. 416"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--latency-queries", type=int, default=20)
     parser.add_argument("--cache-dir", type=Path, default=None)
@@ -369,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
         adapter=args.adapter,
         geometry=not args.no_geometry,
         size=args.size,
+        extra_sizes=tuple(args.extra_sizes),
         threads=args.threads,
         latency_queries=args.latency_queries,
         cache_dir=args.cache_dir,
