@@ -158,3 +158,73 @@ def test_bad_photos_are_refused_and_change_nothing(
         engine.search(drawn_product("tin"), max_bytes=100)
     assert len(engine) == 3
     assert not Path(installation.settings.index_dir / "vectors.tmp").exists()
+
+
+def _pattern(seed: int) -> bytes:
+    """A distinct synthetic product per seed: coloured bars and a printed number."""
+    import random
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (320, 320), (235, 232, 225))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y = rng.randrange(0, 260), rng.randrange(0, 260)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle((x, y, x + rng.randrange(30, 90), y + rng.randrange(30, 90)), fill=colour)
+    draw.text((40, 150), f"PRODUCT {seed}", fill=(0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def _shifted(data: bytes, dx: int) -> bytes:
+    image = Image.open(io.BytesIO(data)).crop((dx, dx, 320 - dx, 320 - dx)).rotate(3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_enough_enrollment_photos_switch_the_shops_adapter_on_and_it_is_kept(
+    installation: Installation,
+) -> None:
+    ids = []
+    with installation.session_factory() as session, session.begin():
+        for seed in range(12):
+            stored = installation.media.put_bytes(_pattern(seed))
+            product = Product(sku=f"P{seed}", name=f"P{seed}")
+            product.variants.append(
+                Variant(sku=f"P{seed}", label="", price_minor=1, currency="EUR")
+            )
+            session.add(product)
+            session.flush()
+            session.add(
+                ProductImage(
+                    product_id=product.id,
+                    source="catalog",
+                    media_key=stored.media_key,
+                    sha256=stored.sha256,
+                    width=320,
+                    height=320,
+                )
+            )
+            ids.append(product.id)
+    engine = _engine(installation)
+    assert engine.embedder.adapter is None  # one picture per product: not enough to learn from
+    with installation.session_factory() as session:
+        for seed, product_id in enumerate(ids):
+            rows = catalog.add_enrollment_photos(
+                db_session=session,
+                media=installation.media,
+                product_id=product_id,
+                showroom_id=None,
+                photos=[_shifted(_pattern(seed), 8)],  # type: ignore[arg-type]
+            )
+            engine.add(rows)
+        session.commit()
+    assert engine.adapt() is True
+    engine.save()
+    assert engine.search(_shifted(_pattern(5), 14)).results[0].product_id == ids[5]
+    reloaded = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
+    assert reloaded.embedder.adapter is not None
+    assert len(reloaded) == 24
+    assert reloaded.search(_shifted(_pattern(7), 14)).results[0].product_id == ids[7]

@@ -1,18 +1,24 @@
 """The search engine of one process, kept in step with the catalog's product pictures.
 
-The database is the source of truth (product_images); the FAISS index and the local
-features in the data directory are a cache of it: loaded at start, caught up with
-`sync`, rebuilt from the database when missing or unreadable, saved crash-safely.
+The database is the source of truth (product_images); the FAISS index, the raw backbone
+vectors and the local features in the data directory are a cache of it: loaded at start,
+caught up with `sync`, rebuilt from the database when missing or unreadable, saved
+crash-safely. Once enough products have in-store enrollment photos, a discriminant adapter
+is fitted on the shop's own pictures (catalog + enrollment; nothing else) and the index holds
+adapted vectors: measured on real photos it lifts rank-1 from 0.59 to 0.77 (RESULTS.md).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from sqlalchemy.orm import Session
 from tqdm import tqdm
@@ -20,7 +26,9 @@ from tqdm import tqdm
 from vitrine.catalog import service as catalog
 from vitrine.catalog.service import ImageRow
 from vitrine.media import MediaStore
-from vitrine.search.embedder import Embedder, OnnxEmbedder
+from vitrine.search.adapter import Adapter, fit_adapter
+from vitrine.search.confidence import CONFIDENCE_WITH_ADAPTER, ConfidenceModel
+from vitrine.search.embedder import OnnxEmbedder
 from vitrine.search.images import ImageLimits, ImageRejected, load_image
 from vitrine.search.index import FaissIndex, ImageRecord, IndexCorrupted
 from vitrine.search.keypoints import LocalFeatureStore, extract_local_features
@@ -28,7 +36,11 @@ from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
 
 log = logging.getLogger("vitrine.search")
 FEATURES_FILE = "local-features.npz"
+RAW_FILE = "raw-vectors.npz"
+ADAPTER_FILE = "adapter.npz"
 BATCH = 16
+# The adapter needs several pictures per product: fit it once this many products have 2+.
+ADAPTER_MIN_PRODUCTS = 10
 
 
 @dataclass(frozen=True)
@@ -55,22 +67,40 @@ class SearchEngine:
         index_dir: Path,
         media: MediaStore,
         config: PipelineConfig | None = None,
-        embedder: Embedder | None = None,
+        embedder: OnnxEmbedder | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.media = media
         self._lock = threading.RLock()
         self.embedder = embedder or OnnxEmbedder()
+        self.raw = RawVectors.load(index_dir / RAW_FILE)
+        self.embedder.adapter = self._load_adapter()
         self.index = self._load_index()
         self.local_features = self._load_features()
         self.pipeline = SearchPipeline(self.embedder, self.index, config, self.local_features)
+        self._use_confidence()
+
+    def _load_adapter(self) -> Adapter | None:
+        path = self.index_dir / ADAPTER_FILE
+        try:
+            return Adapter.load(path) if path.is_file() else None
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def _use_confidence(self) -> None:
+        model = CONFIDENCE_WITH_ADAPTER if self.embedder.adapter else ConfidenceModel()
+        self.pipeline.config = replace(self.pipeline.config, confidence=model)
 
     def _load_index(self) -> FaissIndex:
         if (self.index_dir / "manifest.json").is_file():
             try:
-                return FaissIndex.load(self.index_dir)
+                index = FaissIndex.load(self.index_dir)
+                if index.dim == self.embedder.dim and len(index) == len(self.raw):
+                    return index
+                log.warning("the saved index does not match its vectors; rebuilding it")
             except IndexCorrupted as error:
                 log.warning("%s; it will be rebuilt from the database", error)
+        self.raw = RawVectors()
         return FaissIndex(self.embedder.dim)
 
     def _load_features(self) -> LocalFeatureStore:
@@ -96,9 +126,11 @@ class SearchEngine:
             if stale:
                 self.index.remove(stale)
                 self.local_features.remove(stale)
+                self.raw.remove(stale)
             missing = [row for row in rows if row.image_id not in indexed]
             unreadable = self.add(missing, progress=progress)
             if missing or stale:
+                self.adapt()
                 self.save()
         return SyncReport(len(missing) - len(unreadable), len(stale), unreadable)
 
@@ -128,10 +160,12 @@ class SearchEngine:
     def _index_batch(self, records: list[ImageRecord], pictures: list[Image.Image]) -> None:
         if not records:
             return
-        vectors = self.embedder.embed(pictures)
+        raw = self.embedder.raw(pictures)
         features = [extract_local_features(picture) for picture in pictures]
         with self._lock:
-            self.index.add(records, vectors)
+            self.raw.add(records, raw)
+            adapter = self.embedder.adapter
+            self.index.add(records, raw if adapter is None else adapter.apply(raw))
             for record, found in zip(records, features, strict=True):
                 self.local_features.add(record.image_id, record.product_id, found)
 
@@ -139,13 +173,43 @@ class SearchEngine:
         with self._lock:
             self.index.remove(image_ids)
             self.local_features.remove(image_ids)
+            self.raw.remove(image_ids)
             self.save()
+
+    def adapt(self) -> bool:
+        """Fit the adapter on the shop's own pictures and re-index adapted vectors (seconds).
+
+        Until enough products have several pictures it stays off (returns False).
+        """
+        with self._lock:
+            records, raw = self.raw.all()
+            pictures_per_product = Counter(record.product_id for record in records)
+            if sum(1 for n in pictures_per_product.values() if n >= 2) < ADAPTER_MIN_PRODUCTS:
+                self.embedder.adapter = None
+                vectors = raw
+            else:
+                adapter = fit_adapter(raw, [record.product_id for record in records])
+                self.embedder.adapter = adapter
+                vectors = adapter.apply(raw)
+            self.index = (
+                FaissIndex.rebuild(records, vectors) if records else FaissIndex(self.embedder.dim)
+            )
+            self.pipeline.index = self.index
+            self._use_confidence()
+            return self.embedder.adapter is not None
 
     def save(self) -> None:
         with self._lock:
             self.index_dir.mkdir(parents=True, exist_ok=True)
             self.index.save(self.index_dir)
             self.local_features.save(self.index_dir / FEATURES_FILE)
+            self.raw.save(self.index_dir / RAW_FILE)
+            adapter_path = self.index_dir / ADAPTER_FILE
+            adapter = self.embedder.adapter
+            if isinstance(adapter, Adapter):
+                adapter.save(adapter_path)
+            else:
+                adapter_path.unlink(missing_ok=True)
 
     def search(
         self,
@@ -157,6 +221,53 @@ class SearchEngine:
     ) -> SearchAnswer:
         """Search a shopper's photo (raises ImageRejected for bad uploads)."""
         limits = ImageLimits(max_bytes=max_bytes) if max_bytes else None
-        return self.pipeline.search_bytes(
-            data, showroom_product_ids=showroom_product_ids, limit=limit, limits=limits
-        )
+        with self._lock:  # the adapter and the index change together during adapt()
+            return self.pipeline.search_bytes(
+                data, showroom_product_ids=showroom_product_ids, limit=limit, limits=limits
+            )
+
+
+class RawVectors:
+    """Backbone vectors of the indexed pictures, kept so the adapter can be refitted."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[ImageRecord, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, records: Sequence[ImageRecord], vectors: np.ndarray) -> None:
+        for record, vector in zip(records, vectors, strict=True):
+            self._rows[record.image_id] = (record, np.asarray(vector, np.float32))
+
+    def remove(self, image_ids: Collection[str]) -> None:
+        for image_id in image_ids:
+            self._rows.pop(image_id, None)
+
+    def all(self) -> tuple[list[ImageRecord], np.ndarray]:
+        records = [record for record, _ in self._rows.values()]
+        if not records:
+            return [], np.zeros((0, 1), np.float32)
+        return records, np.stack([vector for _, vector in self._rows.values()])
+
+    def save(self, path: Path) -> None:
+        records, vectors = self.all()
+        fields = [json.dumps(asdict(record)) for record in records]
+        partial = path.with_suffix(".partial.npz")
+        np.savez(partial, records=np.array(fields), vectors=vectors)
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> RawVectors:
+        loaded = cls()
+        if not path.is_file():
+            return loaded
+        try:
+            with np.load(path) as stored:
+                records = [ImageRecord(**json.loads(str(f))) for f in stored["records"]]
+                vectors = stored["vectors"]
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("raw vectors unreadable; the index will be rebuilt")
+            return loaded
+        loaded.add(records, vectors[: len(records)])
+        return loaded

@@ -29,6 +29,8 @@ def enroll_photos(
             status_code=400, detail=f"a photo was refused, none was added: {refused}"
         ) from refused
     db_session.commit()
-    unreadable = search_engine(request).add(rows)
-    search_engine(request).save()
+    engine = search_engine(request)
+    unreadable = engine.add(rows)
+    engine.adapt()  # the new photos refine the shop's own adapter (seconds)
+    engine.save()
     return len(rows) - len(unreadable)
