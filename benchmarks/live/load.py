@@ -3,10 +3,11 @@
     python benchmarks/live/load.py --viewers 1000 --rounds 5
 
 Starts Vitrine in a child process (uvicorn, one process, 127.0.0.1 only, SQLite in a temporary
-data dir, the in-process hub, or Redis with --redis redis://127.0.0.1:6379/15), opens N server-sent-event connections from this process with
-plain asyncio sockets, pins a product through the API as an operator, and reports how long the
-pin took to reach the viewers (from the host's request to each viewer's socket) and the
-server's resident memory. Bounded: at most 5,000 viewers, 20 rounds, 10 minutes.
+data dir, the in-process hub, or Redis with --redis redis://127.0.0.1:6379/15), opens N
+server-sent-event connections from this process with plain asyncio sockets, pins a product
+through the API as an operator, and reports how long the pin took to reach the viewers (from
+the host's request to each viewer's socket) and the server's resident memory. Bounded: at most
+5,000 viewers, 20 rounds, 10 minutes.
 """
 
 from __future__ import annotations
