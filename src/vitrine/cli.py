@@ -303,7 +303,10 @@ def lockers_housekeeping() -> None:
 def _engine(installation: Installation, progress: bool = False):  # type: ignore[no-untyped-def]
     from vitrine.search.service import SearchEngine
 
-    engine = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
+    settings = installation.settings
+    engine = SearchEngine(
+        index_dir=settings.index_dir, media=installation.media, index_uri=settings.search_index_uri
+    )
     with installation.session_factory() as session:
         engine.sync(db_session=session, progress=progress)
     return engine

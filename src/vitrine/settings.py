@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     languages: list[str] = Field(default_factory=lambda: ["fr", "en", "zh"])
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    search_index_uri: str = Field(
+        default="",
+        description="Empty: FAISS in the data dir; else a Milvus URI (server or milvus-lite).",
+    )
     review_photo_days: int = Field(
         default=30, ge=0, le=365, description="How long shoppers' unrecognised photos are kept."
     )

@@ -228,3 +228,21 @@ def test_enough_enrollment_photos_switch_the_shops_adapter_on_and_it_is_kept(
     assert reloaded.embedder.adapter is not None
     assert len(reloaded) == 24
     assert reloaded.search(_shifted(_pattern(7), 14)).results[0].product_id == ids[7]
+
+
+def test_the_engine_runs_on_milvus_too(
+    installation: Installation, products: dict[str, str]
+) -> None:
+    uri = str(installation.settings.data_dir / "milvus.db")
+    engine = SearchEngine(
+        index_dir=installation.settings.index_dir, media=installation.media, index_uri=uri
+    )
+    with installation.session_factory() as session:
+        engine.sync(db_session=session)
+    assert len(engine) == 3
+    assert engine.search(_cropped("bottle")).results[0].product_id == products["bottle"]
+    reopened = SearchEngine(
+        index_dir=installation.settings.index_dir, media=installation.media, index_uri=uri
+    )
+    assert len(reopened) == 3
+    assert reopened.search(_cropped("tin")).results[0].product_id == products["tin"]

@@ -30,7 +30,7 @@ from vitrine.search.adapter import Adapter, fit_adapter
 from vitrine.search.confidence import CONFIDENCE_WITH_ADAPTER, ConfidenceModel
 from vitrine.search.embedder import OnnxEmbedder
 from vitrine.search.images import ImageLimits, ImageRejected, load_image
-from vitrine.search.index import FaissIndex, ImageRecord, IndexCorrupted
+from vitrine.search.index import FaissIndex, ImageRecord, IndexCorrupted, VectorIndex
 from vitrine.search.keypoints import LocalFeatureStore, extract_local_features
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
 
@@ -68,8 +68,11 @@ class SearchEngine:
         media: MediaStore,
         config: PipelineConfig | None = None,
         embedder: OnnxEmbedder | None = None,
+        index_uri: str = "",
     ) -> None:
+        """`index_uri` empty: FAISS in the data dir; else a Milvus URI (server or milvus-lite)."""
         self.index_dir = index_dir
+        self.index_uri = index_uri
         self.media = media
         self._lock = threading.RLock()
         self.embedder = embedder or OnnxEmbedder()
@@ -91,8 +94,23 @@ class SearchEngine:
         model = CONFIDENCE_WITH_ADAPTER if self.embedder.adapter else ConfidenceModel()
         self.pipeline.config = replace(self.pipeline.config, confidence=model)
 
-    def _load_index(self) -> FaissIndex:
-        if (self.index_dir / "manifest.json").is_file():
+    def _empty_index(self) -> VectorIndex:
+        if self.index_uri:
+            from vitrine.search.milvus_index import MilvusIndex
+
+            index = MilvusIndex(self.index_uri, self.embedder.dim)
+            index.clear(self.embedder.dim)
+            return index
+        return FaissIndex(self.embedder.dim)
+
+    def _load_index(self) -> VectorIndex:
+        if self.index_uri:
+            from vitrine.search.milvus_index import MilvusIndex
+
+            kept = MilvusIndex(self.index_uri, self.embedder.dim)
+            if kept.dim == self.embedder.dim and len(kept) == len(self.raw) > 0:
+                return kept
+        elif (self.index_dir / "manifest.json").is_file():
             try:
                 index = FaissIndex.load(self.index_dir)
                 if index.dim == self.embedder.dim and len(index) == len(self.raw):
@@ -101,7 +119,7 @@ class SearchEngine:
             except IndexCorrupted as error:
                 log.warning("%s; it will be rebuilt from the database", error)
         self.raw = RawVectors()
-        return FaissIndex(self.embedder.dim)
+        return self._empty_index()
 
     def _load_features(self) -> LocalFeatureStore:
         path = self.index_dir / FEATURES_FILE
@@ -110,7 +128,8 @@ class SearchEngine:
                 return LocalFeatureStore.load(path)
             except (OSError, ValueError, KeyError) as error:
                 log.warning("local features unreadable (%s); they will be rebuilt", error)
-                self.index = FaissIndex(self.embedder.dim)  # rebuild both together
+                self.index = self._empty_index()  # rebuild both together
+                self.raw = RawVectors()
         return LocalFeatureStore()
 
     def __len__(self) -> int:
@@ -191,9 +210,9 @@ class SearchEngine:
                 adapter = fit_adapter(raw, [record.product_id for record in records])
                 self.embedder.adapter = adapter
                 vectors = adapter.apply(raw)
-            self.index = (
-                FaissIndex.rebuild(records, vectors) if records else FaissIndex(self.embedder.dim)
-            )
+            self.index = self._empty_index()
+            if records:
+                self.index.add(records, vectors)
             self.pipeline.index = self.index
             self._use_confidence()
             return self.embedder.adapter is not None

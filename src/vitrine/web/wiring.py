@@ -62,7 +62,9 @@ def search_engine(request: Request) -> SearchEngine:
         if engine is None:
             installation: Installation = request.app.state.installation
             engine = SearchEngine(
-                index_dir=installation.settings.index_dir, media=installation.media
+                index_dir=installation.settings.index_dir,
+                media=installation.media,
+                index_uri=installation.settings.search_index_uri,
             )
             with installation.session_factory() as session:
                 engine.sync(db_session=session)
