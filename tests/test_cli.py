@@ -176,3 +176,28 @@ def test_lockers_pmedian_solves_an_orlib_file(tmp_path: Path) -> None:
     last = json.loads(output.strip().splitlines()[-1])
     assert set(last) == {"instance", "objective", "seconds"}
     assert _run("lockers", "pmedian", str(tmp_path / "none.txt"))[0] == 1
+
+
+def test_search_commands_find_enroll_and_refuse_bad_photos(tmp_path: Path) -> None:
+    from vitrine.demo.loader import load_demo
+    from vitrine.installation import open_installation
+    from vitrine.settings import Settings
+
+    installation = open_installation(Settings(environment="test", data_dir=tmp_path))
+    with installation.session_factory() as session, session.begin():
+        load_demo(db_session=session, media=installation.media, data_dir=tmp_path, currency="EUR")
+    installation.dispose()
+    photo = Path(__file__).parent / "data" / "banana-in-store.jpg"
+    base = ("--data-dir", str(tmp_path), "search")
+    code, output = _run(*base, "query", str(photo), "--showroom", "les-halles", "--limit", "2")
+    assert code == 0, output
+    assert output.splitlines()[1].startswith("1. Banana [GRO-BANANA]")
+    not_a_photo = write_csv(tmp_path / "x.jpg", "a,b")
+    code, output = _run(*base, "query", str(not_a_photo))
+    assert (code, "not a picture" in output) == (1, True)
+    code, output = _run(*base, "enroll", "GRO-BANANA", str(photo))
+    assert (code, "1 photos of Banana added" in output) == (0, True)
+    code, output = _run(*base, "enroll", "NO-SUCH-SKU", str(photo))
+    assert (code, "no product 'NO-SUCH-SKU'" in output) == (1, True)
+    code, output = _run(*base, "reindex")
+    assert (code, "search index: 82 pictures" in output) == (0, True)
