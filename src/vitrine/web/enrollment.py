@@ -9,6 +9,8 @@ from vitrine.catalog import service as catalog
 from vitrine.media import ImageRefused
 from vitrine.web.wiring import search_engine
 
+MAX_ENROLLMENT_PHOTOS = 10  # per upload, from the floor or through the API
+
 
 def enroll_photos(
     request: Request, db_session: Session, product_id: str, showroom_id: str, photos: list[bytes]

@@ -12,14 +12,13 @@ from vitrine.catalog import service as catalog
 from vitrine.search.images import ImageRejected
 from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
-from vitrine.web.enrollment import enroll_photos
+from vitrine.web.enrollment import MAX_ENROLLMENT_PHOTOS, enroll_photos
 from vitrine.web.presenters import media_url
 from vitrine.web.security import OperatorApiDep, check_csrf
 from vitrine.web.uploads import read_limited
 from vitrine.web.wiring import search_engine
 
 router = APIRouter(tags=["search"])
-MAX_ENROLLMENT_PHOTOS = 10
 
 
 class SearchResult(BaseModel):

@@ -19,7 +19,7 @@ from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
 from vitrine.showrooms.shelf_tags import TagLabel, tag_png, tag_svg, tag_url, tags_pdf
 from vitrine.web.dependencies import SessionDep
-from vitrine.web.enrollment import enroll_photos
+from vitrine.web.enrollment import MAX_ENROLLMENT_PHOTOS, enroll_photos
 from vitrine.web.market_test import market_test_of
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
@@ -401,6 +401,26 @@ def _display_item(db_session: SessionDep, showroom: Showroom, product_id: str) -
     return product
 
 
+def _enroll_page(
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    showroom: Showroom,
+    product: object,
+    message: str,
+) -> Response:
+    counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
+    context = {
+        "title": "Teach the search",
+        "operator": operator,
+        "showroom": showroom,
+        "product": product,
+        "photos": counts.get(getattr(product, "id", ""), 0),
+        "message": message,
+    }
+    return _page(request, "operator_enroll.html", context)
+
+
 @router.get("/showrooms/{showroom_id}/products/{product_id}/enroll", response_class=HTMLResponse)
 def enrollment_page(
     showroom_id: str,
@@ -411,19 +431,7 @@ def enrollment_page(
 ) -> Response:
     showroom = _showroom(db_session, showroom_id)
     product = _display_item(db_session, showroom, product_id)
-    counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
-    return _page(
-        request,
-        "operator_enroll.html",
-        {
-            "title": "Teach the search",
-            "operator": operator,
-            "showroom": showroom,
-            "product": product,
-            "photos": counts.get(product_id, 0),
-            "message": "",
-        },
-    )
+    return _enroll_page(request, operator, db_session, showroom, product, "")
 
 
 @router.post("/showrooms/{showroom_id}/products/{product_id}/enroll")
@@ -440,22 +448,13 @@ async def enroll_from_the_floor(
     showroom = _showroom(db_session, showroom_id)
     product = _display_item(db_session, showroom, product_id)
     settings = request.app.state.installation.settings
-    if not 1 <= len(photos) <= 10:
-        raise HTTPException(status_code=422, detail="send 1 to 10 photos at a time")
+    if not 1 <= len(photos) <= MAX_ENROLLMENT_PHOTOS:
+        raise HTTPException(
+            status_code=422, detail=f"send 1 to {MAX_ENROLLMENT_PHOTOS} photos at a time"
+        )
     data = [await read_limited(photo, settings.max_upload_bytes) for photo in photos]
     added = await run_in_threadpool(
         enroll_photos, request, db_session, product_id, showroom.id, data
     )
-    counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
-    return _page(
-        request,
-        "operator_enroll.html",
-        {
-            "title": "Teach the search",
-            "operator": operator,
-            "showroom": showroom,
-            "product": product,
-            "photos": counts.get(product_id, 0),
-            "message": f"{added} photos added: the search uses them now",
-        },
-    )
+    message = f"{added} photos added: the search uses them now"
+    return _enroll_page(request, operator, db_session, showroom, product, message)
