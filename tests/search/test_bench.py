@@ -8,6 +8,7 @@ import pytest
 
 from tests.search.pictures import draw_product
 from vitrine.search.bench import BenchOptions, run_search_benchmark
+from vitrine.search.bench import main as bench_main
 from vitrine.search.bench_metrics import auroc
 from vitrine.search.grocery import enrollment_shots, read_products, read_split
 
@@ -49,8 +50,19 @@ def test_grocery_layout_is_read(tmp_path: Path) -> None:
     shots = enrollment_shots(photos, 2, seed=0)
     assert len(shots) == 8
     assert shots == enrollment_shots(photos, 2, seed=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(FileNotFoundError):
         read_split(root, "test")
+    (root / "test.txt").write_text((root / "val.txt").read_text())
+    assert read_split(root, "test") == read_split(root, "val")
+
+
+def test_benchmark_names_a_missing_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _tiny_grocery(tmp_path)
+    with pytest.raises(SystemExit):
+        bench_main(["--dataset", str(root), "--split", "test"])
+    assert "no test.txt" in capsys.readouterr().err
 
 
 def test_benchmark_reports_every_figure(tmp_path: Path) -> None:

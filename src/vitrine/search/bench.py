@@ -54,6 +54,7 @@ class BenchOptions:
     holdout_products: int = 0
     seed: int = 0
     adapter: str = "enrollment"  # none | enrollment | train
+    variant: str = "efficientnet-lite0"
     geometry: bool = True
     size: int = 320
     extra_sizes: tuple[int, ...] = ()
@@ -301,7 +302,10 @@ def _run_stage(
 def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
     """Recall, per-stage gains, open-set figures, latency and throughput of one configuration."""
     embedder_config = EmbedderConfig(
-        size=options.size, extra_sizes=options.extra_sizes, threads=options.threads
+        variant=options.variant,
+        size=options.size,
+        extra_sizes=options.extra_sizes,
+        threads=options.threads,
     )
     embedder = OnnxEmbedder(embedder_config)
     catalog_pictures, query_pictures, held = _pictures(options)
@@ -352,12 +356,13 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, required=True)
-    parser.add_argument("--split", default="val", choices=["train", "val"])
+    parser.add_argument("--split", default="val", help="a split file of DIR: val, test, ...")
     parser.add_argument("--shots", type=int, default=5)
     parser.add_argument("--holdout-products", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--adapter", default="enrollment", choices=["none", "enrollment", "train"])
     parser.add_argument("--no-geometry", action="store_true")
+    parser.add_argument("--model", default="efficientnet-lite0", help="backbone variant")
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument(
         "--extra-sizes", type=int, nargs="*", default=[], help="multi-scale, e.g. 416"
@@ -367,6 +372,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
+    if not (args.dataset / f"{args.split}.txt").is_file():
+        parser.error(f"{args.dataset} has no {args.split}.txt: no such split")
     options = BenchOptions(
         dataset_dir=args.dataset,
         split=args.split,
@@ -374,6 +381,7 @@ def main(argv: list[str] | None = None) -> None:
         holdout_products=args.holdout_products,
         seed=args.seed,
         adapter=args.adapter,
+        variant=args.model,
         geometry=not args.no_geometry,
         size=args.size,
         extra_sizes=tuple(args.extra_sizes),

@@ -18,7 +18,15 @@ from PIL import Image
 
 from vitrine.search.export import INPUT_NAME, MODELS_DIR
 
-DEFAULT_MODEL = MODELS_DIR / "efficientnet-lite0.onnx"
+# Channels of the two mid-level maps (end of stages 4 and 5) per backbone variant.
+STAGE_WIDTHS: dict[str, tuple[int, int]] = {
+    "efficientnet-lite0": (112, 192),
+    "efficientnet-lite1": (112, 192),
+    "efficientnet-lite2": (120, 208),
+}
+HEAD_WIDTH = 1280
+DEFAULT_VARIANT = "efficientnet-lite0"
+DEFAULT_MODEL = MODELS_DIR / f"{DEFAULT_VARIANT}.onnx"
 
 
 class VectorTransform(Protocol):
@@ -43,6 +51,7 @@ class Embedder(Protocol):
 class EmbedderConfig:
     """How pictures are sized and pooled; the defaults are the benchmarked ones."""
 
+    variant: str = DEFAULT_VARIANT
     size: int = 320
     gem_power: float = 3.0
     # Weight of the mid-level (stage 4, stage 5) descriptors next to the head one; 0 drops them.
@@ -56,8 +65,10 @@ class EmbedderConfig:
 
     @property
     def dim(self) -> int:
-        widths = (112, 192)
-        return 1280 + sum(w for w, weight in zip(widths, self.stage_weights, strict=True) if weight)
+        widths = STAGE_WIDTHS[self.variant]
+        return HEAD_WIDTH + sum(
+            w for w, weight in zip(widths, self.stage_weights, strict=True) if weight
+        )
 
 
 def l2_normalise(matrix: np.ndarray) -> np.ndarray:
@@ -108,10 +119,11 @@ class OnnxEmbedder:
     def __init__(
         self,
         config: EmbedderConfig | None = None,
-        model_path: Path = DEFAULT_MODEL,
+        model_path: Path | None = None,
         adapter: VectorTransform | None = None,
     ):
         self.config = config or EmbedderConfig()
+        model_path = model_path or MODELS_DIR / f"{self.config.variant}.onnx"
         self.session = onnx_session(model_path, self.config.threads)
         self.adapter = adapter
 
