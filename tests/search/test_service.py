@@ -15,6 +15,7 @@ from vitrine.catalog.models import Product, ProductImage, Variant
 from vitrine.installation import Installation
 from vitrine.search.images import ImageRejected
 from vitrine.search.service import FEATURES_FILE, SearchEngine
+from vitrine.search.views import TRAINING_VIEWS
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -86,6 +87,7 @@ def test_a_photo_finds_its_product_at_rank_one(
 ) -> None:
     engine = _engine(installation)
     assert len(engine) == 3
+    assert engine.embedder.adapter is None  # three products are too few to learn from
     for kind, product_id in products.items():
         answer = engine.search(_cropped(kind))
         assert answer.results[0].product_id == product_id, kind
@@ -184,7 +186,7 @@ def _shifted(data: bytes, dx: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_enough_enrollment_photos_switch_the_shops_adapter_on_and_it_is_kept(
+def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_is_kept(
     installation: Installation,
 ) -> None:
     ids = []
@@ -209,7 +211,10 @@ def test_enough_enrollment_photos_switch_the_shops_adapter_on_and_it_is_kept(
             )
             ids.append(product.id)
     engine = _engine(installation)
-    assert engine.embedder.adapter is None  # one picture per product: not enough to learn from
+    # One studio picture per product: its seeded training views are what the adapter learns from.
+    assert engine.embedder.adapter is not None
+    assert len(engine.raw.training_set()[1]) == 12 * (1 + TRAINING_VIEWS)
+    assert engine.search(_shifted(_pattern(3), 14)).results[0].product_id == ids[3]
     with installation.session_factory() as session:
         for seed, product_id in enumerate(ids):
             rows = catalog.add_enrollment_photos(
@@ -220,13 +225,14 @@ def test_enough_enrollment_photos_switch_the_shops_adapter_on_and_it_is_kept(
                 photos=[_shifted(_pattern(seed), 8)],  # type: ignore[arg-type]
             )
             engine.add(rows)
+            assert engine.adapt(rows) is True
         session.commit()
-    assert engine.adapt() is True
     engine.save()
     assert engine.search(_shifted(_pattern(5), 14)).results[0].product_id == ids[5]
     reloaded = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
     assert reloaded.embedder.adapter is not None
     assert len(reloaded) == 24
+    assert len(reloaded.raw.training_set()[1]) == 24 * (1 + TRAINING_VIEWS)  # views were kept
     assert reloaded.search(_shifted(_pattern(7), 14)).results[0].product_id == ids[7]
 
 

@@ -124,7 +124,7 @@ def search_enroll(
                 fail(f"a photo was refused, none was added: {refused}")
             session.commit()
         engine.add(rows)
-        engine.adapt()
+        engine.adapt(rows, progress=True)
         engine.save()
         out.print(f"{len(rows)} photos of {found.name} added; the search uses them now")
 

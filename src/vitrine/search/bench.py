@@ -42,6 +42,7 @@ from vitrine.search.keypoints import (
     extract_local_features,
 )
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
+from vitrine.search.views import CROP_FRACTION, TRAINING_VIEWS, query_crops, training_views
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class BenchOptions:
     seed: int = 0
     adapter: str = "enrollment"  # none | enrollment | train
     variant: str = "efficientnet-lite0"
+    crops: bool = True  # multi-crop queries (whole photo + 5 crops)
+    training_views: int = TRAINING_VIEWS  # re-framed copies of each catalog picture for the adapter
     geometry: bool = True
     size: int = 320
     extra_sizes: tuple[int, ...] = ()
@@ -142,6 +145,39 @@ def _raw_vectors(
     return np.asarray(_cached(options.cache_dir, key, compute))
 
 
+def _query_views(
+    embedder: OnnxEmbedder, pictures: Sequence[Picture], options: BenchOptions
+) -> np.ndarray:
+    """(n, 6, dim) raw descriptors: the whole photo, then its five crops."""
+
+    def compute() -> np.ndarray:
+        rows = []
+        for picture in tqdm(pictures, desc="embedding query crops", leave=False):
+            image = _load(picture.path)
+            rows.append(embedder.raw([image, *query_crops(image)]))
+        return np.stack(rows)
+
+    key = f"crops|{CROP_FRACTION}|{embedder.config}|" + "|".join(str(p.path) for p in pictures)
+    return np.asarray(_cached(options.cache_dir, key, compute))
+
+
+def _training_views(
+    embedder: OnnxEmbedder, pictures: Sequence[Picture], options: BenchOptions
+) -> tuple[np.ndarray, list[str]]:
+    """Raw descriptors of the seeded training views of catalog pictures, and their products."""
+    count = options.training_views
+
+    def compute() -> np.ndarray:
+        rows = [np.zeros((0, embedder.config.dim), np.float32)]
+        for picture in tqdm(pictures, desc="embedding training views", leave=False):
+            rows.append(embedder.raw(training_views(_load(picture.path), count, picture.image_id)))
+        return np.concatenate(rows)
+
+    key = f"views|{count}|{embedder.config}|" + "|".join(str(p.path) for p in pictures)
+    vectors = np.asarray(_cached(options.cache_dir, key, compute)) if count else compute()
+    return vectors, [p.product_id for p in pictures for _ in range(count)]
+
+
 def _local_features(pictures: Sequence[Picture], options: BenchOptions) -> list[LocalFeatures]:
     def compute() -> list[LocalFeatures]:
         return [
@@ -164,7 +200,10 @@ def _adapter(
     if options.adapter == "none":
         return None
     if options.adapter == "enrollment":
-        return fit_adapter(raw, [p.product_id for p in catalog])
+        views, view_products = _training_views(embedder, catalog, options)
+        return fit_adapter(
+            np.concatenate([raw, views]), [p.product_id for p in catalog] + view_products
+        )
     photos = [p for p in read_split(options.dataset_dir, "train") if p.product_id not in held]
     extra = [Picture(p.path.name, p.path, p.product_id, "", "train") for p in photos]
     studio = [p for p in catalog if p.source == "catalog"]
@@ -244,16 +283,20 @@ class _Material:
     """Pictures of one run with their (cached) descriptors and keypoints."""
 
     pictures: list[Picture]
-    raw: np.ndarray
+    raw: np.ndarray  # (n, dim), or (n, views, dim) for queries
     local: list[LocalFeatures]
 
 
-def _material(embedder: OnnxEmbedder, pictures: list[Picture], options: BenchOptions) -> _Material:
+def _material(
+    embedder: OnnxEmbedder, pictures: list[Picture], options: BenchOptions, queries: bool = False
+) -> _Material:
     if options.geometry:
         local = _local_features(pictures, options)
     else:
         nothing = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8))
         local = [nothing] * len(pictures)
+    if queries and options.crops:
+        return _Material(pictures, _query_views(embedder, pictures, options), local)
     return _Material(pictures, _raw_vectors(embedder, pictures, options), local)
 
 
@@ -310,20 +353,23 @@ def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
     embedder = OnnxEmbedder(embedder_config)
     catalog_pictures, query_pictures, held = _pictures(options)
     catalog = _material(embedder, catalog_pictures, options)
-    queries = _material(embedder, query_pictures, options)
-    calibration = _material(embedder, _calibration_pictures(options, catalog_pictures), options)
+    queries = _material(embedder, query_pictures, options, queries=True)
+    calibration = _material(
+        embedder, _calibration_pictures(options, catalog_pictures), options, queries=True
+    )
     adapter = _adapter(options, catalog_pictures, catalog.raw, held, embedder)
     stages: dict[str, dict[str, Any]] = {}
     final: SearchPipeline | None = None
-    for name, adapted, geometric in _stage_plan(options, adapter):
-        transform = adapter.apply if adapted and adapter is not None else (lambda v: v)
+    for name, adapted, geometric, crops in _stage_plan(options, adapter):
+        transform = _views_mapped(adapter.apply) if adapted and adapter is not None else _same
         index, store = _index(catalog_pictures, transform(catalog.raw), catalog.local)
-        config = PipelineConfig()
+        config = PipelineConfig(query_crops=crops)
         config = replace(config, geometry=replace(config.geometry, enabled=geometric))
         final = SearchPipeline(embedder, index, config, store)
         stages[name] = _run_stage(final, transform, queries, calibration, held)
     assert final is not None
-    final.embedder = OnnxEmbedder(embedder.config, adapter=adapter)
+    adapter_on = "adapter" in list(stages)[-1]
+    final.embedder = OnnxEmbedder(embedder.config, adapter=adapter if adapter_on else None)
     result = {**list(stages.values())[-1], "stages": stages, "options": _describe(options)}
     blobs = _phone_jpegs(query_pictures, options.latency_queries, options.latency_photo_size)
     result.update(latency(final, blobs))
@@ -334,14 +380,39 @@ def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
     return result
 
 
-def _stage_plan(options: BenchOptions, adapter: Adapter | None) -> list[tuple[str, bool, bool]]:
-    plan = [("embedding (GeM)", False, False)]
+def _same(vectors: np.ndarray) -> np.ndarray:
+    return vectors
+
+
+def _views_mapped(
+    apply: Callable[[np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``apply`` on (n, dim) or, view by view, on (n, views, dim) descriptors."""
+
+    def mapped(vectors: np.ndarray) -> np.ndarray:
+        if vectors.ndim == 2:
+            return apply(vectors)
+        flat = apply(vectors.reshape(-1, vectors.shape[-1]))
+        return flat.reshape(*vectors.shape[:2], -1)
+
+    return mapped
+
+
+def _stage_plan(
+    options: BenchOptions, adapter: Adapter | None
+) -> list[tuple[str, bool, bool, bool]]:
+    """(row name, adapter on, geometry on, multi-crop on), each stage adding one thing."""
+    plan = [("embedding (GeM)", False, False, False)]
     if options.geometry:
-        plan.append(("+ geometry", False, True))
+        plan.append(("+ geometry", False, True, False))
     if adapter is not None:
-        plan.append((f"+ adapter ({options.adapter})", True, False))
+        plan.append((f"+ adapter ({options.adapter})", True, False, False))
         if options.geometry:
-            plan.append((f"+ adapter ({options.adapter}) + geometry", True, True))
+            plan.append((f"+ adapter ({options.adapter}) + geometry", True, True, False))
+    if options.crops:
+        adapted = adapter is not None
+        last = plan[-1][0] if len(plan) > 1 else ""
+        plan.append((f"{last} + multi-crop".strip(), adapted, options.geometry, True))
     return plan
 
 
@@ -363,6 +434,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--adapter", default="enrollment", choices=["none", "enrollment", "train"])
     parser.add_argument("--no-geometry", action="store_true")
     parser.add_argument("--model", default="efficientnet-lite0", help="backbone variant")
+    parser.add_argument("--no-crops", action="store_true", help="whole photo only")
+    parser.add_argument(
+        "--training-views", type=int, default=TRAINING_VIEWS, help="per picture, for the adapter"
+    )
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument(
         "--extra-sizes", type=int, nargs="*", default=[], help="multi-scale, e.g. 416"
@@ -382,6 +457,8 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         adapter=args.adapter,
         variant=args.model,
+        crops=not args.no_crops,
+        training_views=args.training_views,
         geometry=not args.no_geometry,
         size=args.size,
         extra_sizes=tuple(args.extra_sizes),

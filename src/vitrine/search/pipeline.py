@@ -20,6 +20,7 @@ from vitrine.search.images import ImageLimits, load_query_image
 from vitrine.search.index import ImageHit, VectorIndex
 from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
 from vitrine.search.rerank import GeometryConfig, geometric_boost, verify_products
+from vitrine.search.views import CROP_FRACTION, query_crops
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class PipelineConfig:
     not_found_threshold: float = 0.5
     # Phone photos are decoded at reduced scale (JPEG DCT scaling) to about this size.
     query_max_side: int = 512
+    # Multi-crop: products are also scored on five crops of the photo, scores averaged.
+    query_crops: bool = True
+    crop_fraction: float = CROP_FRACTION
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,32 @@ def group_by_product(hits: list[ImageHit]) -> list[ProductMatch]:
                 product_id, hit.score, hit.record.image_id, hit.record.variant_id, hit.score
             )
     return sorted(best.values(), key=lambda match: -match.score)
+
+
+def average_over_views(per_view: list[list[ProductMatch]]) -> list[ProductMatch]:
+    """Products scored by their mean score over several views of the photo.
+
+    A product missing from a view's candidates counts that view's lowest score.
+    The matched picture is the one of the first view (the whole photo) when it has one.
+    """
+    if len(per_view) == 1:
+        return per_view[0]
+    floors = [matches[-1].score if matches else 0.0 for matches in per_view]
+    first: dict[str, ProductMatch] = {}
+    totals: dict[str, float] = {}
+    for view, matches in enumerate(per_view):
+        for match in matches:
+            first.setdefault(match.product_id, match)
+            totals[match.product_id] = (
+                totals.get(match.product_id, 0.0) + match.score - floors[view]
+            )
+    floor = sum(floors)
+    averaged = [
+        replace(first[product_id], score=(total + floor) / len(per_view))
+        for product_id, total in totals.items()
+    ]
+    averaged = [replace(match, similarity=match.score) for match in averaged]
+    return sorted(averaged, key=lambda match: -match.score)
 
 
 _KEYPOINT_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keypoints")
@@ -131,7 +161,10 @@ class SearchPipeline:
         vector: np.ndarray | None = None,
         query_features: LocalFeatures | None = None,
     ) -> SearchAnswer:
-        """Products shown in ``image``; ``vector``/``query_features`` skip recomputation."""
+        """Products shown in ``image``; ``vector``/``query_features`` skip recomputation.
+
+        ``vector`` is one descriptor, or one row per view (whole photo first, then crops).
+        """
         clock = _Clock()
         started = clock._last
         keypoints: Future[LocalFeatures] | None = None
@@ -139,10 +172,22 @@ class SearchPipeline:
             # Keypoints are extracted on the other core while the network runs.
             keypoints = _KEYPOINT_POOL.submit(extract_local_features, image)
         if vector is None:
-            vector = self.embedder.embed([image])[0]
+            views = [image]
+            if self.config.query_crops:
+                views += query_crops(image, self.config.crop_fraction)
+            vector = self.embedder.embed(views)
         clock.lap("embed")
-        hits = self.index.search(vector, self.config.candidate_images, showroom_product_ids)
-        matches = group_by_product(hits)
+        vectors = np.atleast_2d(vector)
+        if not self.config.query_crops:
+            vectors = vectors[:1]
+        matches = average_over_views(
+            [
+                group_by_product(
+                    self.index.search(row, self.config.candidate_images, showroom_product_ids)
+                )
+                for row in vectors
+            ]
+        )
         clock.lap("index")
         if self._geometry_on() and matches:
             features = query_features if keypoints is None else keypoints.result()

@@ -33,6 +33,6 @@ def enroll_photos(
     db_session.commit()
     engine = search_engine(request)
     unreadable = engine.add(rows)
-    engine.adapt()  # the new photos refine the shop's own adapter (seconds)
+    engine.adapt(rows)  # the new photos refine the shop's own adapter (seconds)
     engine.save()
     return len(rows) - len(unreadable)
