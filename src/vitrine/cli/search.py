@@ -18,10 +18,15 @@ from vitrine.cli import (
 from vitrine.installation import Installation
 
 if TYPE_CHECKING:
+    from vitrine.search.distributed import BatchEmbedder
     from vitrine.search.service import SearchEngine
 
 
-def open_search_engine(installation: Installation, progress: bool = False) -> SearchEngine:
+def open_search_engine(
+    installation: Installation,
+    progress: bool = False,
+    batch_embedder: BatchEmbedder | None = None,
+) -> SearchEngine:
     """The search engine caught up with the catalog (imported lazily: other commands stay fast)."""
     from vitrine.search.service import SearchEngine
 
@@ -30,13 +35,36 @@ def open_search_engine(installation: Installation, progress: bool = False) -> Se
         index_dir=settings.index_dir, media=installation.media, index_uri=settings.search_index_uri
     )
     with installation.session_factory() as session:
-        engine.sync(db_session=session, progress=progress)
+        engine.sync(db_session=session, progress=progress, batch_embedder=batch_embedder)
     return engine
+
+
+def reindex_on_ray(installation: Installation, address: str) -> SearchEngine:
+    """`open_search_engine` with the missing pictures embedded on Ray (vitrine[scale])."""
+    from rich.markup import escape
+
+    from vitrine.search.distributed import RayBatchEmbedder, is_available
+
+    if not is_available():
+        fail("--ray needs Ray: pip install 'vitrine\\[scale]'")  # \[: not rich markup
+    try:
+        with RayBatchEmbedder(address) as embedder:
+            return open_search_engine(installation, progress=True, batch_embedder=embedder)
+    except ConnectionError as error:
+        fail(f"no Ray cluster answers at {address}: {escape(str(error))}")
 
 
 @search_app.command("reindex")
 def search_reindex(
     rebuild: Annotated[bool, typer.Option(help="Drop the saved index and rebuild it all.")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Embed on Ray: 'local' (this machine's CPUs), 'auto' or ray://HOST:10001.",
+        ),
+    ] = None,
 ) -> None:
     """Catch the search index up with the catalog's pictures (with a progress bar)."""
     import shutil
@@ -44,7 +72,10 @@ def search_reindex(
     with opened(current_settings()) as installation:
         if rebuild:
             shutil.rmtree(installation.settings.index_dir, ignore_errors=True)
-        engine = open_search_engine(installation, progress=True)
+        if ray_address is None:
+            engine = open_search_engine(installation, progress=True)
+        else:
+            engine = reindex_on_ray(installation, ray_address)
         out.print(f"search index: {len(engine)} pictures")
 
 

@@ -14,9 +14,11 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
+from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -31,9 +33,12 @@ from vitrine.search.confidence import CONFIDENCE_WITH_ADAPTER, ConfidenceModel
 from vitrine.search.embedder import OnnxEmbedder
 from vitrine.search.images import ImageLimits, ImageRejected, load_image
 from vitrine.search.index import FaissIndex, ImageRecord, IndexCorrupted, VectorIndex
-from vitrine.search.keypoints import LocalFeatureStore, extract_local_features
+from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
 from vitrine.search.views import TRAINING_VIEWS, training_views
+
+if TYPE_CHECKING:
+    from vitrine.search.distributed import BatchEmbedder
 
 log = logging.getLogger("vitrine.search")
 FEATURES_FILE = "local-features.npz"
@@ -136,7 +141,13 @@ class SearchEngine:
     def __len__(self) -> int:
         return len(self.index)
 
-    def sync(self, *, db_session: Session, progress: bool = False) -> SyncReport:
+    def sync(
+        self,
+        *,
+        db_session: Session,
+        progress: bool = False,
+        batch_embedder: BatchEmbedder | None = None,
+    ) -> SyncReport:
         """Index every stored picture not yet indexed; drop what the database no longer has."""
         rows = catalog.all_product_images(db_session=db_session)
         with self._lock:
@@ -148,15 +159,26 @@ class SearchEngine:
                 self.local_features.remove(stale)
                 self.raw.remove(stale)
             missing = [row for row in rows if row.image_id not in indexed]
-            unreadable = self.add(missing, progress=progress)
+            unreadable = self.add(missing, progress=progress, batch_embedder=batch_embedder)
             unviewed = self.raw.without_views([row.image_id for row in rows])
             if missing or stale or unviewed:
                 self.adapt(rows, progress=progress)
                 self.save()
         return SyncReport(len(missing) - len(unreadable), len(stale), unreadable)
 
-    def add(self, rows: Sequence[ImageRow], *, progress: bool = False) -> list[str]:
-        """Embed and index stored pictures; returns the ids of pictures that could not be read."""
+    def add(
+        self,
+        rows: Sequence[ImageRow],
+        *,
+        progress: bool = False,
+        batch_embedder: BatchEmbedder | None = None,
+    ) -> list[str]:
+        """Embed and index stored pictures; returns the ids of pictures that could not be read.
+
+        With a `batch_embedder` (Ray, `distributed.py`) the pictures are embedded there.
+        """
+        if batch_embedder is not None:
+            return self._add_embedded_by(batch_embedder, rows, progress=progress)
         unreadable: list[str] = []
         batches = range(0, len(rows), BATCH)
         for start in tqdm(batches, desc="indexing", unit="batch", disable=not progress):
@@ -178,11 +200,41 @@ class SearchEngine:
             log.warning("product picture %s cannot be indexed: %s", row.image_id, error)
             return None
 
+    def _add_embedded_by(
+        self, batch_embedder: BatchEmbedder, rows: Sequence[ImageRow], *, progress: bool
+    ) -> list[str]:
+        records = {row.image_id: _record(row) for row in rows}
+        unreadable: list[str] = []
+
+        def stored_pictures() -> Iterator[tuple[str, bytes]]:
+            for row in rows:
+                try:
+                    yield row.image_id, self.media.path_of(row.media_key).read_bytes()
+                except (OSError, KeyError) as error:
+                    log.warning("product picture %s cannot be indexed: %s", row.image_id, error)
+                    unreadable.append(row.image_id)
+
+        for batch in batch_embedder.embed_pictures(
+            stored_pictures(), config=self.embedder.config, total=len(rows), progress=progress
+        ):
+            for image_id, reason in batch.rejected.items():
+                log.warning("product picture %s cannot be indexed: %s", image_id, reason)
+                unreadable.append(image_id)
+            if batch.image_ids:
+                chosen = [records[image_id] for image_id in batch.image_ids]
+                self._store(chosen, batch.raw, batch.features)
+        return unreadable
+
     def _index_batch(self, records: list[ImageRecord], pictures: list[Image.Image]) -> None:
         if not records:
             return
         raw = self.embedder.raw(pictures)
         features = [extract_local_features(picture) for picture in pictures]
+        self._store(records, raw, features)
+
+    def _store(
+        self, records: list[ImageRecord], raw: np.ndarray, features: list[LocalFeatures]
+    ) -> None:
         with self._lock:
             self.raw.add(records, raw)
             adapter = self.embedder.adapter
@@ -335,8 +387,16 @@ class RawVectors:
             with np.load(path) as stored:
                 records = [ImageRecord(**json.loads(str(f))) for f in stored["records"]]
                 vectors = stored["vectors"]
+                files = set(stored.files)
+                view_ids = stored["view_ids"] if "view_ids" in files else np.array([], str)
+                view_vectors = stored["view_vectors"] if "view_vectors" in files else vectors[:0]
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("raw vectors unreadable; the index will be rebuilt")
             return loaded
         loaded.add(records, vectors[: len(records)])
+        start = 0
+        for image_id, group in groupby(str(i) for i in view_ids):
+            count = sum(1 for _ in group)
+            loaded.add_views(image_id, view_vectors[start : start + count])
+            start += count
         return loaded
