@@ -59,20 +59,8 @@ class ConfidenceModel:
 def fit_confidence(
     cues: np.ndarray, correct: np.ndarray, l2: float = 1e-3, steps: int = 50
 ) -> ConfidenceModel:
-    """Logistic regression (Newton steps); ``correct`` is 1 where the first product was right.
-
-    More geometric inliers must never lower the confidence: when the free fit gives
-    the inlier cue a negative weight, it is refitted without that cue (weight 0).
-    """
-    model = _fit(np.asarray(cues, np.float64), correct, l2, steps)
-    if model.weights[2] < 0:
-        free = _fit(np.asarray(cues, np.float64)[:, :2], correct, l2, steps)
-        model = ConfidenceModel((free.weights[0], free.weights[1], 0.0), free.bias)
-    return model
-
-
-def _fit(cues: np.ndarray, correct: np.ndarray, l2: float, steps: int) -> ConfidenceModel:
-    features = np.hstack([cues, np.ones((len(cues), 1))])
+    """Logistic regression (Newton steps); ``correct`` is 1 where the first product was right."""
+    features = np.hstack([np.asarray(cues, np.float64), np.ones((len(cues), 1))])
     target = np.asarray(correct, np.float64)
     theta = np.zeros(features.shape[1])
     for _ in range(steps):
@@ -80,8 +68,8 @@ def _fit(cues: np.ndarray, correct: np.ndarray, l2: float, steps: int) -> Confid
         gradient = features.T @ (predicted - target) + l2 * theta
         curvature = (features * (predicted * (1 - predicted))[:, None]).T @ features
         theta -= np.linalg.solve(curvature + l2 * np.eye(len(theta)), gradient)
-    weights = [float(value) for value in theta[:-1]] + [0.0] * (4 - len(theta))
-    return ConfidenceModel((weights[0], weights[1], weights[2]), float(theta[-1]))
+    weights = (float(theta[0]), float(theta[1]), float(theta[2]))
+    return ConfidenceModel(weights, float(theta[3]))
 
 
 # Same fit with the enrollment-fitted adapter (benchmark run ``--holdout-products 20``).
