@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -95,3 +96,29 @@ def test_bad_upload_is_refused_and_changes_nothing(pipeline: SearchPipeline, upl
     with pytest.raises(ImageRejected):
         pipeline.search_bytes(upload)
     assert pipeline.index.records() == before
+
+
+def test_crops_are_searched_only_when_the_whole_photo_is_ambiguous(
+    pipeline: SearchPipeline,
+) -> None:
+    calls: list[int] = []
+    embed = pipeline.embedder.embed
+
+    def counting(images: Sequence[Image.Image]) -> np.ndarray:
+        calls.append(len(images))
+        return embed(images)
+
+    pipeline.embedder.embed = counting  # type: ignore[method-assign]
+    photo = _noisy(draw_product(2), 9)
+    pipeline.config = replace(pipeline.config, crop_margin=0.0)  # never ambiguous
+    clear = pipeline.search(photo)
+    assert calls == [1] and "crops" not in clear.timings_ms
+    calls.clear()
+    pipeline.config = replace(pipeline.config, crop_margin=2.0)  # always ambiguous
+    ambiguous = pipeline.search(photo)
+    assert calls == [1, 5] and "crops" in ambiguous.timings_ms
+    assert ambiguous.results[0].product_id == "p2"
+    calls.clear()
+    pipeline.config = replace(pipeline.config, query_crops=False)
+    pipeline.search(photo)
+    assert calls == [1]

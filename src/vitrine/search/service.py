@@ -15,6 +15,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -228,8 +229,11 @@ class SearchEngine:
     def _index_batch(self, records: list[ImageRecord], pictures: list[Image.Image]) -> None:
         if not records:
             return
-        raw = self.embedder.raw(pictures)
-        features = [extract_local_features(picture) for picture in pictures]
+        # Keypoints (OpenCV releases the GIL) come from the other core while the network runs.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-keypoints") as pool:
+            pending = pool.map(extract_local_features, pictures)
+            raw = self.embedder.raw(pictures)
+            features = list(pending)
         self._store(records, raw, features)
 
     def _store(
