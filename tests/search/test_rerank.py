@@ -74,7 +74,7 @@ def test_pipeline_promotes_the_verified_product(store: LocalFeatureStore) -> Non
                 ImageHit(ImageRecord("img-1", "p1"), 0.78),
             ]
 
-    config = PipelineConfig(geometry=GeometryConfig(min_inliers=50))
+    config = PipelineConfig(geometry=GeometryConfig(min_inliers=50), query_crops=False)
     pipeline = SearchPipeline(object(), Fixed(), config, store)  # type: ignore[arg-type]
     photo = _label(1).rotate(10, fillcolor="grey")
     answer = pipeline.search(photo, vector=np.zeros(2, np.float32))

@@ -213,7 +213,7 @@ def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_
     engine = _engine(installation)
     # One studio picture per product: its seeded training views are what the adapter learns from.
     assert engine.embedder.adapter is not None
-    assert len(engine.raw.training_set()[1]) == 12 * (1 + TRAINING_VIEWS)
+    assert len(engine.raw.training_set()[1]) >= 12 * (1 + TRAINING_VIEWS)
     assert engine.search(_shifted(_pattern(3), 14)).results[0].product_id == ids[3]
     with installation.session_factory() as session:
         for seed, product_id in enumerate(ids):
@@ -228,11 +228,13 @@ def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_
             assert engine.adapt(rows) is True
         session.commit()
     engine.save()
+    fitted_on = len(engine.raw.training_set()[1])
+    assert fitted_on >= 24 * (1 + TRAINING_VIEWS)
     assert engine.search(_shifted(_pattern(5), 14)).results[0].product_id == ids[5]
     reloaded = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
     assert reloaded.embedder.adapter is not None
     assert len(reloaded) == 24
-    assert len(reloaded.raw.training_set()[1]) == 24 * (1 + TRAINING_VIEWS)  # views were kept
+    assert len(reloaded.raw.training_set()[1]) == fitted_on  # the views were kept
     assert reloaded.search(_shifted(_pattern(7), 14)).results[0].product_id == ids[7]
 
 

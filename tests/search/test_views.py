@@ -2,7 +2,16 @@ import numpy as np
 from PIL import Image
 
 from vitrine.search.pipeline import ProductMatch, average_over_views
-from vitrine.search.views import query_crops, training_views
+from vitrine.search.views import (
+    PILE_SIDE,
+    PILE_VIEWS,
+    TRAINING_VIEWS,
+    adapter_views,
+    pile_views,
+    query_crops,
+    studio_cutout,
+    training_views,
+)
 
 
 def _picture() -> Image.Image:
@@ -49,3 +58,36 @@ def test_products_are_ranked_by_their_mean_score_over_views() -> None:
     assert by_id["a"].score == (0.9 + 0.5) / 2  # missing from a view: that view's lowest score
     assert by_id["c"].score == (0.8 + 0.5) / 2
     assert average_over_views([whole]) == whole
+
+
+def _studio_shot() -> Image.Image:
+    pixels = np.full((200, 160, 3), 250, np.uint8)
+    pixels[60:140, 50:110] = (220, 40, 40)  # a red product on white
+    return Image.fromarray(pixels)
+
+
+def test_studio_shots_are_cut_out_and_piled_on_backdrops() -> None:
+    cutout = studio_cutout(_studio_shot())
+    assert cutout is not None
+    product, mask = cutout
+    assert product.size == (60, 80) and mask.size == (60, 80)
+    backdrop = Image.new("RGB", (50, 50), (0, 90, 0))
+    piles = pile_views(_studio_shot(), 4, "red", [backdrop])
+    assert [view.size for view in piles] == [(PILE_SIDE, PILE_SIDE)] * 4
+    again = pile_views(_studio_shot(), 4, "red", [backdrop])
+    assert all(
+        np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(piles, again, strict=True)
+    )
+    for view in piles:  # the product is in every view, and no longer on white
+        pixels = np.asarray(view).reshape(-1, 3).astype(int)
+        assert ((pixels[:, 0] > 180) & (pixels[:, 1] < 90)).any()
+        assert (pixels.min(axis=1) > 240).mean() < 0.5
+
+
+def test_shop_photos_get_re_framings_only_and_studio_shots_piles_too() -> None:
+    photo = _picture()  # coloured to the border: an in-store photo
+    assert studio_cutout(photo) is None
+    assert pile_views(photo, 3, "x") == []
+    views = adapter_views([("a", _studio_shot(), True), ("b", photo, False)])
+    assert len(views[0]) == TRAINING_VIEWS + PILE_VIEWS
+    assert len(views[1]) == TRAINING_VIEWS

@@ -42,7 +42,14 @@ from vitrine.search.keypoints import (
     extract_local_features,
 )
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
-from vitrine.search.views import CROP_FRACTION, TRAINING_VIEWS, query_crops, training_views
+from vitrine.search.views import (
+    CROP_FRACTION,
+    PILE_SIDE,
+    PILE_VIEWS,
+    TRAINING_VIEWS,
+    adapter_views,
+    query_crops,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class BenchOptions:
     adapter: str = "enrollment"  # none | enrollment | train
     variant: str = "efficientnet-lite0"
     crops: bool = True  # multi-crop queries (whole photo + 5 crops)
-    training_views: int = TRAINING_VIEWS  # re-framed copies of each catalog picture for the adapter
+    training_views: bool = True  # the adapter also learns from views.adapter_views
     geometry: bool = True
     size: int = 320
     extra_sizes: tuple[int, ...] = ()
@@ -164,18 +171,25 @@ def _query_views(
 def _training_views(
     embedder: OnnxEmbedder, pictures: Sequence[Picture], options: BenchOptions
 ) -> tuple[np.ndarray, list[str]]:
-    """Raw descriptors of the seeded training views of catalog pictures, and their products."""
-    count = options.training_views
+    """Raw descriptors of the training views of catalog pictures (as the service makes them)."""
 
-    def compute() -> np.ndarray:
+    def compute() -> tuple[np.ndarray, list[str]]:
         rows = [np.zeros((0, embedder.config.dim), np.float32)]
-        for picture in tqdm(pictures, desc="embedding training views", leave=False):
-            rows.append(embedder.raw(training_views(_load(picture.path), count, picture.image_id)))
-        return np.concatenate(rows)
+        products: list[str] = []
+        for start in tqdm(range(0, len(pictures), 16), desc="training views", leave=False):
+            chunk = pictures[start : start + 16]
+            batch = [(p.image_id, _load(p.path), p.source == "catalog") for p in chunk]
+            for picture, views in zip(chunk, adapter_views(batch), strict=True):
+                rows.append(embedder.raw(views))
+                products += [picture.product_id] * len(views)
+        return np.concatenate(rows), products
 
-    key = f"views|{count}|{embedder.config}|" + "|".join(str(p.path) for p in pictures)
-    vectors = np.asarray(_cached(options.cache_dir, key, compute)) if count else compute()
-    return vectors, [p.product_id for p in pictures for _ in range(count)]
+    if not options.training_views:
+        return np.zeros((0, embedder.config.dim), np.float32), []
+    counts = f"{TRAINING_VIEWS}/{PILE_VIEWS}/{PILE_SIDE}"
+    key = f"views2|{counts}|{embedder.config}|" + "|".join(f"{p.path}:{p.source}" for p in pictures)
+    vectors, products = _cached(options.cache_dir, key, compute)
+    return np.asarray(vectors), list(products)
 
 
 def _local_features(pictures: Sequence[Picture], options: BenchOptions) -> list[LocalFeatures]:
@@ -436,7 +450,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="efficientnet-lite0", help="backbone variant")
     parser.add_argument("--no-crops", action="store_true", help="whole photo only")
     parser.add_argument(
-        "--training-views", type=int, default=TRAINING_VIEWS, help="per picture, for the adapter"
+        "--no-training-views", action="store_true", help="adapter fitted on the pictures only"
     )
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument(
@@ -458,7 +472,7 @@ def main(argv: list[str] | None = None) -> None:
         adapter=args.adapter,
         variant=args.model,
         crops=not args.no_crops,
-        training_views=args.training_views,
+        training_views=not args.no_training_views,
         geometry=not args.no_geometry,
         size=args.size,
         extra_sizes=tuple(args.extra_sizes),

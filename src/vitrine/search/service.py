@@ -36,7 +36,7 @@ from vitrine.search.images import ImageLimits, ImageRejected, load_image
 from vitrine.search.index import FaissIndex, ImageRecord, IndexCorrupted, VectorIndex
 from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
-from vitrine.search.views import TRAINING_VIEWS, training_views
+from vitrine.search.views import adapter_views
 
 if TYPE_CHECKING:
     from vitrine.search.distributed import BatchEmbedder
@@ -257,11 +257,17 @@ class SearchEngine:
         """Embed the seeded training views of pictures that have none yet; returns how many."""
         wanted = set(self.raw.without_views([row.image_id for row in rows]))
         todo = [row for row in rows if row.image_id in wanted]
-        for row in tqdm(todo, desc="training views", unit="img", disable=not progress):
-            picture = self._picture(row)
-            if picture is not None:
-                views = training_views(picture, TRAINING_VIEWS, row.image_id)
-                self.raw.add_views(row.image_id, self.embedder.raw(views))
+        bar = tqdm(total=len(todo), desc="training views", unit="img", disable=not progress)
+        for start in range(0, len(todo), BATCH):
+            batch = []
+            for row in todo[start : start + BATCH]:
+                picture = self._picture(row)
+                if picture is not None:
+                    batch.append((row.image_id, picture, row.source == "catalog"))
+            for (image_id, _, _), views in zip(batch, adapter_views(batch), strict=True):
+                self.raw.add_views(image_id, self.embedder.raw(views))
+            bar.update(len(todo[start : start + BATCH]))
+        bar.close()
         return len(todo)
 
     def adapt(self, rows: Sequence[ImageRow] = (), *, progress: bool = False) -> bool:
