@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vitrine.catalog import service as catalog
 from vitrine.catalog.models import Product, ProductImage, Variant
 from vitrine.installation import Installation
+from vitrine.search import service as service_module
 from vitrine.search.images import ImageRejected
 from vitrine.search.service import FEATURES_FILE, SearchEngine
 from vitrine.search.views import TRAINING_VIEWS
@@ -186,12 +187,10 @@ def _shifted(data: bytes, dx: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_is_kept(
-    installation: Installation,
-) -> None:
+def _patterned_products(installation: Installation, count: int) -> list[str]:
     ids = []
     with installation.session_factory() as session, session.begin():
-        for seed in range(12):
+        for seed in range(count):
             stored = installation.media.put_bytes(_pattern(seed))
             product = Product(sku=f"P{seed}", name=f"P{seed}")
             product.variants.append(
@@ -210,6 +209,13 @@ def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_
                 )
             )
             ids.append(product.id)
+    return ids
+
+
+def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_is_kept(
+    installation: Installation,
+) -> None:
+    ids = _patterned_products(installation, 12)
     engine = _engine(installation)
     # One studio picture per product: its seeded training views are what the adapter learns from.
     assert engine.embedder.adapter is not None
@@ -254,3 +260,16 @@ def test_the_engine_runs_on_milvus_too(
     )
     assert len(reopened) == 3
     assert reopened.search(_cropped("tin")).results[0].product_id == products["tin"]
+
+
+def test_training_views_are_capped_to_a_fixed_sample_of_pictures(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_module, "MAX_VIEWED_PICTURES", 4)
+    _patterned_products(installation, 11)
+    engine = _engine(installation)
+    first = engine.raw.viewed()
+    assert len(first) == 4
+    shutil.rmtree(installation.settings.index_dir)
+    again = _engine(installation)
+    assert again.raw.viewed() == first  # the same sample every time
