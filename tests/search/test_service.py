@@ -270,6 +270,11 @@ def test_training_views_are_capped_to_a_fixed_sample_of_pictures(
     engine = _engine(installation)
     first = engine.raw.viewed()
     assert len(first) == 4
+    refits: list[object] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(SearchEngine, "adapt", lambda *args, **kwargs: refits.append(args))
+        _engine(installation)  # a restart with nothing new: no refit
+    assert refits == []
     shutil.rmtree(installation.settings.index_dir)
     again = _engine(installation)
     assert again.raw.viewed() == first  # the same sample every time

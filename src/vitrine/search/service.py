@@ -164,7 +164,8 @@ class SearchEngine:
                 self.raw.remove(stale)
             missing = [row for row in rows if row.image_id not in indexed]
             unreadable = self.add(missing, progress=progress, batch_embedder=batch_embedder)
-            unviewed = self.raw.without_views([row.image_id for row in rows])
+            room = len(self.raw.viewed()) < MAX_VIEWED_PICTURES
+            unviewed = room and bool(self.raw.without_views([row.image_id for row in rows]))
             if missing or stale or unviewed:
                 self.adapt(rows, progress=progress)
                 self.save()
