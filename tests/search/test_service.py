@@ -231,7 +231,9 @@ def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_
                 photos=[_shifted(_pattern(seed), 8)],  # type: ignore[arg-type]
             )
             engine.add(rows)
-            assert engine.adapt(rows) is True
+            refit = engine.refit_later(rows)  # as the enrollment page does
+            assert engine.search(_shifted(_pattern(seed), 14)).results  # searching meanwhile
+            assert refit.result(timeout=120) is True
         session.commit()
     engine.save()
     fitted_on = len(engine.raw.training_set()[1])

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -85,6 +85,7 @@ class SearchEngine:
         self.index_uri = index_uri
         self.media = media
         self._lock = threading.RLock()
+        self._refits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-refit")
         self.embedder = embedder or OnnxEmbedder()
         self.raw = RawVectors.load(index_dir / RAW_FILE)
         self.embedder.adapter = self._load_adapter()
@@ -285,6 +286,24 @@ class SearchEngine:
             bar.update(len(todo[start : start + BATCH]))
         bar.close()
         return len(todo)
+
+    def refit_later(self, rows: Sequence[ImageRow]) -> Future[bool]:
+        """``adapt(rows)`` then ``save()`` on the engine's background thread, one at a time.
+
+        For enrollment from the floor: the new photos are searchable as soon as ``add``
+        returns; the refit (seconds) follows without keeping the operator waiting.
+        """
+
+        def refit() -> bool:
+            try:
+                adapted = self.adapt(rows)
+                self.save()
+                return adapted
+            except Exception:
+                log.exception("refitting the search adapter failed; the index is unchanged")
+                raise
+
+        return self._refits.submit(refit)
 
     def adapt(self, rows: Sequence[ImageRow] = (), *, progress: bool = False) -> bool:
         """Fit the adapter on the shop's own pictures and re-index adapted vectors.

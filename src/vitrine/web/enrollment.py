@@ -32,7 +32,7 @@ def enroll_photos(
         ) from refused
     db_session.commit()
     engine = search_engine(request)
-    unreadable = engine.add(rows)
-    engine.adapt(rows)  # the new photos refine the shop's own adapter (seconds)
+    unreadable = engine.add(rows)  # searchable from now on
     engine.save()
+    engine.refit_later(rows)  # the new photos then refine the shop's own adapter (seconds)
     return len(rows) - len(unreadable)
