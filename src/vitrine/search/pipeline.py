@@ -179,16 +179,15 @@ class SearchPipeline:
             vector = self.embedder.embed([image])
         clock.lap("embed")
         given = np.atleast_2d(vector)
-        per_view = [self._products(given[0], showroom_product_ids)]
+        matches = self._products(given[0], showroom_product_ids)
         clock.lap("index")
-        if self._wants_crops(per_view[0]):
+        if self._wants_crops(matches):
             crops = given[1:] if len(given) > 1 else None
             if crops is None:
                 crops = self.embedder.embed(query_crops(image, self.config.crop_fraction))
-            per_view += [self._products(row, showroom_product_ids) for row in crops]
+            per_view = [self._products(row, showroom_product_ids) for row in crops]
+            matches = average_over_views([matches, *per_view])
             clock.lap("crops")
-        matches = average_over_views(per_view)
-        clock.lap("index")
         if self._geometry_on() and matches:
             features = query_features if keypoints is None else keypoints.result()
             assert features is not None
