@@ -6,6 +6,10 @@ import io
 
 import numpy as np
 from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
+
+from vitrine.catalog.models import Product, ProductImage, Variant
+from vitrine.media import MediaStore
 
 
 def draw_product(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
@@ -30,3 +34,25 @@ def encode(image: Image.Image, fmt: str = "JPEG", **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()
+
+
+def add_catalog_product(
+    session: Session, media: MediaStore, sku: str, picture: bytes
+) -> ProductImage:
+    """A product with one variant and one stored catalog picture (flushed: ids are set)."""
+    stored = media.put_bytes(picture)
+    product = Product(sku=sku, name=sku.title())
+    product.variants.append(Variant(sku=sku, label="", price_minor=500, currency="EUR"))
+    session.add(product)
+    session.flush()
+    image = ProductImage(
+        product_id=product.id,
+        source="catalog",
+        media_key=stored.media_key,
+        sha256=stored.sha256,
+        width=stored.width,
+        height=stored.height,
+    )
+    session.add(image)
+    session.flush()
+    return image

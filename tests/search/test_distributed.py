@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.factories import write_csv, write_photo
-from tests.search.pictures import draw_product, encode
-from vitrine.catalog.models import Product, ProductImage, Variant
+from tests.search.pictures import add_catalog_product, draw_product, encode
+from vitrine.catalog.models import ProductImage
 from vitrine.cli import app
 from vitrine.installation import Installation
 from vitrine.search import distributed
@@ -97,22 +97,9 @@ def test_broken_pictures_are_named_and_the_others_embedded(
 def _add_product(
     session: Session, installation: Installation, sku: str, seed: int
 ) -> tuple[str, ProductImage]:
-    stored = installation.media.put_bytes(encode(draw_product(seed), quality=92))
-    product = Product(sku=sku, name=sku.title())
-    product.variants.append(Variant(sku=sku, label="", price_minor=500, currency="EUR"))
-    session.add(product)
-    session.flush()
-    picture = ProductImage(
-        product_id=product.id,
-        source="catalog",
-        media_key=stored.media_key,
-        sha256=stored.sha256,
-        width=stored.width,
-        height=stored.height,
-    )
-    session.add(picture)
-    session.flush()
-    return product.id, picture
+    picture = encode(draw_product(seed), quality=92)
+    image = add_catalog_product(session, installation.media, sku, picture)
+    return image.product_id, image
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
+from tests.search.pictures import add_catalog_product
 from vitrine.catalog import service as catalog
-from vitrine.catalog.models import Product, ProductImage, Variant
+from vitrine.catalog.models import Product
 from vitrine.installation import Installation
 from vitrine.search import service as service_module
 from vitrine.search.images import ImageRejected
@@ -42,22 +43,7 @@ def drawn_product(kind: str, size: int = 320) -> bytes:
 
 
 def _add_product(session: Session, installation: Installation, sku: str, kind: str) -> str:
-    stored = installation.media.put_bytes(drawn_product(kind))
-    product = Product(sku=sku, name=sku.title())
-    product.variants.append(Variant(sku=sku, label="", price_minor=500, currency="EUR"))
-    session.add(product)
-    session.flush()
-    session.add(
-        ProductImage(
-            product_id=product.id,
-            source="catalog",
-            media_key=stored.media_key,
-            sha256=stored.sha256,
-            width=stored.width,
-            height=stored.height,
-        )
-    )
-    return product.id
+    return add_catalog_product(session, installation.media, sku, drawn_product(kind)).product_id
 
 
 @pytest.fixture
@@ -188,28 +174,11 @@ def _shifted(data: bytes, dx: int) -> bytes:
 
 
 def _patterned_products(installation: Installation, count: int) -> list[str]:
-    ids = []
     with installation.session_factory() as session, session.begin():
-        for seed in range(count):
-            stored = installation.media.put_bytes(_pattern(seed))
-            product = Product(sku=f"P{seed}", name=f"P{seed}")
-            product.variants.append(
-                Variant(sku=f"P{seed}", label="", price_minor=1, currency="EUR")
-            )
-            session.add(product)
-            session.flush()
-            session.add(
-                ProductImage(
-                    product_id=product.id,
-                    source="catalog",
-                    media_key=stored.media_key,
-                    sha256=stored.sha256,
-                    width=320,
-                    height=320,
-                )
-            )
-            ids.append(product.id)
-    return ids
+        return [
+            add_catalog_product(session, installation.media, f"P{seed}", _pattern(seed)).product_id
+            for seed in range(count)
+        ]
 
 
 def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_is_kept(

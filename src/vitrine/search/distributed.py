@@ -62,9 +62,7 @@ class PictureWorker:
     """Decodes, embeds and extracts the keypoints of a batch; Ray runs one per CPU."""
 
     def __init__(self, config: EmbedderConfig, model_path: Path | None = None) -> None:
-        self.embedder = (
-            OnnxEmbedder(config) if model_path is None else OnnxEmbedder(config, model_path)
-        )
+        self.embedder = OnnxEmbedder(config, model_path)
 
     def embed(self, pictures: list[Picture]) -> EmbeddedBatch:
         image_ids, images, rejected = [], [], {}
