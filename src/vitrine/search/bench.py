@@ -47,6 +47,7 @@ from vitrine.search.views import (
     PILE_SIDE,
     PILE_VIEWS,
     TRAINING_VIEWS,
+    VIEW_BATCH,
     adapter_views,
     query_crops,
 )
@@ -176,8 +177,9 @@ def _training_views(
     def compute() -> tuple[np.ndarray, list[str]]:
         rows = [np.zeros((0, embedder.config.dim), np.float32)]
         products: list[str] = []
-        for start in tqdm(range(0, len(pictures), 16), desc="training views", leave=False):
-            chunk = pictures[start : start + 16]
+        batches = range(0, len(pictures), VIEW_BATCH)
+        for start in tqdm(batches, desc="training views", leave=False):
+            chunk = pictures[start : start + VIEW_BATCH]
             batch = [(p.image_id, _load(p.path), p.source == "catalog") for p in chunk]
             for picture, views in zip(chunk, adapter_views(batch), strict=True):
                 rows.append(embedder.raw(views))
@@ -186,7 +188,7 @@ def _training_views(
 
     if not options.training_views:
         return np.zeros((0, embedder.config.dim), np.float32), []
-    counts = f"{TRAINING_VIEWS}/{PILE_VIEWS}/{PILE_SIDE}"
+    counts = f"{TRAINING_VIEWS}/{PILE_VIEWS}/{PILE_SIDE}/{VIEW_BATCH}"
     key = f"views2|{counts}|{embedder.config}|" + "|".join(f"{p.path}:{p.source}" for p in pictures)
     vectors, products = _cached(options.cache_dir, key, compute)
     return np.asarray(vectors), list(products)
@@ -374,7 +376,8 @@ def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
     adapter = _adapter(options, catalog_pictures, catalog.raw, held, embedder)
     stages: dict[str, dict[str, Any]] = {}
     final: SearchPipeline | None = None
-    for name, adapted, geometric, crops in _stage_plan(options, adapter):
+    plan = _stage_plan(options, adapter)
+    for name, adapted, geometric, crops in plan:
         transform = _views_mapped(adapter.apply) if adapted and adapter is not None else _same
         index, store = _index(catalog_pictures, transform(catalog.raw), catalog.local)
         config = PipelineConfig(query_crops=crops)
@@ -382,8 +385,8 @@ def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
         final = SearchPipeline(embedder, index, config, store)
         stages[name] = _run_stage(final, transform, queries, calibration, held)
     assert final is not None
-    adapter_on = "adapter" in list(stages)[-1]
-    final.embedder = OnnxEmbedder(embedder.config, adapter=adapter if adapter_on else None)
+    final_adapted = plan[-1][1]
+    final.embedder = OnnxEmbedder(embedder.config, adapter=adapter if final_adapted else None)
     result = {**list(stages.values())[-1], "stages": stages, "options": _describe(options)}
     blobs = _phone_jpegs(query_pictures, options.latency_queries, options.latency_photo_size)
     result.update(latency(final, blobs))

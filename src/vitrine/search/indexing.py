@@ -8,17 +8,18 @@ that cannot be read is reported and skipped; nothing half-done reaches the index
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
 from vitrine.search.embedder import Embedder
 from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.index import ImageRecord, VectorIndex
-from vitrine.search.keypoints import LocalFeatureStore, extract_local_features
+from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
 
 CATALOG_MAX_SIDE = 640
 
@@ -48,6 +49,17 @@ def _decode(
     return decoded
 
 
+def embed_with_keypoints(
+    images: Sequence[Image.Image],
+    embed: Callable[[Sequence[Image.Image]], np.ndarray],
+    pool: Executor,
+) -> tuple[np.ndarray, list[LocalFeatures]]:
+    """``embed(images)`` and the SIFT keypoints of each picture, extracted on ``pool`` while
+    the network runs (both release the GIL, so two cores stay busy)."""
+    pending = pool.map(extract_local_features, images)
+    return embed(images), list(pending)
+
+
 def index_pictures(
     pictures: Iterable[tuple[ImageRecord, bytes]],
     *,
@@ -66,15 +78,15 @@ def index_pictures(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for batch in _batches(pictures, batch_size):
             decoded = _decode(batch, report)
-            images = [image for _, image in decoded]
-            wanted = keypoints is not None
-            pending = [pool.submit(extract_local_features, image) for image in images if wanted]
-            vectors = embedder.embed(images) if images else None
-            if vectors is not None:
-                index.add([record for record, _ in decoded], vectors)
-            if keypoints is not None:
-                for (record, _), future in zip(decoded, pending, strict=True):
-                    keypoints.add(record.image_id, record.product_id, future.result())
+            if decoded:
+                records, images = [r for r, _ in decoded], [image for _, image in decoded]
+                if keypoints is None:
+                    index.add(records, embedder.embed(images))
+                else:
+                    vectors, features = embed_with_keypoints(images, embedder.embed, pool)
+                    index.add(records, vectors)
+                    for record, found in zip(records, features, strict=True):
+                        keypoints.add(record.image_id, record.product_id, found)
             report.added += len(decoded)
             bar.update(len(batch))
     bar.close()

@@ -33,10 +33,11 @@ from vitrine.search.confidence import CONFIDENCE_WITH_ADAPTER, ConfidenceModel
 from vitrine.search.embedder import OnnxEmbedder
 from vitrine.search.images import ImageLimits, ImageRejected, load_image
 from vitrine.search.index import FaissIndex, ImageRecord, IndexCorrupted, VectorIndex
-from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore, extract_local_features
+from vitrine.search.indexing import embed_with_keypoints
+from vitrine.search.keypoints import LocalFeatures, LocalFeatureStore
 from vitrine.search.pipeline import PipelineConfig, SearchAnswer, SearchPipeline
 from vitrine.search.raw_vectors import RawVectors
-from vitrine.search.views import adapter_views
+from vitrine.search.views import VIEW_BATCH, adapter_views
 
 if TYPE_CHECKING:
     from vitrine.search.distributed import BatchEmbedder
@@ -233,11 +234,8 @@ class SearchEngine:
     def _index_batch(self, records: list[ImageRecord], pictures: list[Image.Image]) -> None:
         if not records:
             return
-        # Keypoints (OpenCV releases the GIL) come from the other core while the network runs.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-keypoints") as pool:
-            pending = pool.map(extract_local_features, pictures)
-            raw = self.embedder.raw(pictures)
-            features = list(pending)
+            raw, features = embed_with_keypoints(pictures, self.embedder.raw, pool)
         self._store(records, raw, features)
 
     def _store(
@@ -272,9 +270,9 @@ class SearchEngine:
             key=lambda row: hashlib.sha256(row.image_id.encode()).digest(),
         )[:room]
         bar = tqdm(total=len(todo), desc="training views", unit="img", disable=not progress)
-        for start in range(0, len(todo), BATCH):
+        for start in range(0, len(todo), VIEW_BATCH):
             batch = []
-            for row in todo[start : start + BATCH]:
+            for row in todo[start : start + VIEW_BATCH]:
                 picture = self._picture(row)
                 if picture is not None:
                     batch.append((row.image_id, picture, row.source == "catalog"))
@@ -282,7 +280,7 @@ class SearchEngine:
                 vectors = self.embedder.raw(views)
                 with self._lock:
                     self.raw.add_views(image_id, vectors)
-            bar.update(len(todo[start : start + BATCH]))
+            bar.update(len(todo[start : start + VIEW_BATCH]))
         bar.close()
         return len(todo)
 

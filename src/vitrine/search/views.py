@@ -67,6 +67,9 @@ def training_views(image: Image.Image, count: int, key: str) -> list[Image.Image
 
 PILE_VIEWS = 6
 PILE_SIDE = 400
+# Pictures are given to ``adapter_views`` in batches of this size (their backdrops come
+# from the same batch): the service and the benchmark both use it, so they make the same views.
+VIEW_BATCH = 16
 
 
 def studio_cutout(image: Image.Image) -> tuple[Image.Image, Image.Image] | None:
