@@ -15,7 +15,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import _free_port, screenshot
 from tests.lockers.conftest import code_sent_to, make_site
 from vitrine.installation import open_installation
-from vitrine.lockers import flows, service
+from vitrine.lockers import flows
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.policy import policy_from_settings
 from vitrine.settings import Settings
 from vitrine.web.app import create_app
@@ -38,8 +39,8 @@ def locker_server(tmp_path: Path) -> Iterator[LockerServer]:
     policy = policy_from_settings(settings)
     with installation.session_factory() as db_session:
         site = make_site(db_session)
-        _, token = service.create_courier(db_session=db_session, name="Rapide")
-        service.reserve_compartment(
+        _, token = parcels.create_courier(db_session=db_session, name="Rapide")
+        parcels.reserve_compartment(
             db_session=db_session,
             site_id=site.id,
             size="S",
@@ -47,7 +48,7 @@ def locker_server(tmp_path: Path) -> Iterator[LockerServer]:
             recipient="+33612345678",
             policy=policy,
         )
-        service.confirm_reservation(db_session=db_session, order_ref="order-1")
+        parcels.confirm_reservation(db_session=db_session, order_ref="order-1")
         flows.deposit(
             db_session=db_session,
             courier_token=token,

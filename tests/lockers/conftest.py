@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vitrine.lockers import service
+from vitrine.lockers import parcel_service as parcels
+from vitrine.lockers import site_service as sites
 from vitrine.lockers.models import LockerCompartment, LockerParcel, LockerSite
 from vitrine.lockers.policy import LockerPolicy
 from vitrine.notifications import service as outbox
@@ -34,7 +35,7 @@ def make_site(
     latitude: float = 48.8625,
     longitude: float = 2.3470,
 ) -> LockerSite:
-    return service.create_site(
+    return sites.create_site(
         db_session=db_session,
         name=name,
         address=f"1 rue {name}, Paris",
@@ -56,7 +57,7 @@ class Lockers:
     def reserve(
         self, order_ref: str, size: str = "S", site: LockerSite | None = None
     ) -> LockerParcel:
-        return service.reserve_compartment(
+        return parcels.reserve_compartment(
             db_session=self.db_session,
             site_id=(site or self.site).id,
             size=size,
@@ -68,13 +69,13 @@ class Lockers:
 
     def paid(self, order_ref: str, size: str = "S", site: LockerSite | None = None) -> LockerParcel:
         self.reserve(order_ref, size, site)
-        return service.confirm_reservation(db_session=self.db_session, order_ref=order_ref)
+        return parcels.confirm_reservation(db_session=self.db_session, order_ref=order_ref)
 
 
 @pytest.fixture
 def lockers(db_session: Session, policy: LockerPolicy) -> Lockers:
     site = make_site(db_session)
-    _, token = service.create_courier(db_session=db_session, name="Rapide Express")
+    _, token = parcels.create_courier(db_session=db_session, name="Rapide Express")
     return Lockers(db_session, policy, site, token)
 
 

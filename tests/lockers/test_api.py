@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.lockers.conftest import Lockers, code_sent_to, make_site, sqlite_only
 from vitrine.installation import Installation
-from vitrine.lockers import service
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.policy import policy_from_settings
 from vitrine.web.app import create_app
 
@@ -21,7 +21,7 @@ pytestmark = sqlite_only
 @pytest.fixture
 def api_lockers(installation: Installation, db_session: Session) -> Lockers:
     site = make_site(db_session)
-    _, token = service.create_courier(db_session=db_session, name="Rapide")
+    _, token = parcels.create_courier(db_session=db_session, name="Rapide")
     return Lockers(db_session, policy_from_settings(installation.settings), site, token)
 
 

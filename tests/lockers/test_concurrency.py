@@ -11,7 +11,8 @@ import pytest
 
 from tests.lockers.conftest import NOW, SECRET, Lockers, code_sent_to, compartment_states, make_site
 from vitrine.installation import Installation, open_installation
-from vitrine.lockers import flows, service
+from vitrine.lockers import flows
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.errors import LockerError, NoRoom, PickupRefused
 from vitrine.lockers.pickup import service as pickup_service
 from vitrine.lockers.policy import LockerPolicy
@@ -54,7 +55,7 @@ def test_couriers_depositing_at_once_never_share_a_compartment(pg: Installation)
     policy = LockerPolicy(secret_key=SECRET)
     with pg.session_factory() as db_session:
         site = make_site(db_session, compartments={"S": 8, "M": 4})
-        _, token = service.create_courier(db_session=db_session, name="Rapide")
+        _, token = parcels.create_courier(db_session=db_session, name="Rapide")
         lockers = Lockers(db_session, policy, site, token)
         for n in range(8):
             lockers.paid(f"order-{n}", size="S")  # each holds an S; they arrive needing an M
@@ -85,7 +86,7 @@ def test_one_code_used_twice_at_once_opens_once(pg: Installation) -> None:
     policy = LockerPolicy(secret_key=SECRET)
     with pg.session_factory() as db_session:
         site = make_site(db_session, compartments={"S": 5})
-        _, token = service.create_courier(db_session=db_session, name="Rapide")
+        _, token = parcels.create_courier(db_session=db_session, name="Rapide")
         lockers = Lockers(db_session, policy, site, token)
         codes = []
         for n in range(5):

@@ -15,7 +15,8 @@ from tests.lockers.conftest import (
     make_site,
     sqlite_only,
 )
-from vitrine.lockers import flows, service
+from vitrine.lockers import flows
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.errors import CourierRefused, NoRoom, UnknownParcel, WrongState
 from vitrine.lockers.models import LockerSite
 from vitrine.notifications import service as outbox
@@ -81,10 +82,10 @@ def test_a_wrong_or_revoked_courier_token_is_refused_and_nothing_changes(
     before = compartment_states(lockers.db_session, lockers.site)
     with pytest.raises(CourierRefused, match="unknown courier token"):
         deposit(lockers, "order-1", token="vtc_guess")
-    courier = service.authenticate_courier(
+    courier = parcels.authenticate_courier(
         db_session=lockers.db_session, token=lockers.courier_token
     )
-    service.revoke_courier(db_session=lockers.db_session, courier_id=courier.id)
+    parcels.revoke_courier(db_session=lockers.db_session, courier_id=courier.id)
     with pytest.raises(CourierRefused, match="revoked"):
         deposit(lockers, "order-1")
     assert compartment_states(lockers.db_session, lockers.site) == before
@@ -126,7 +127,7 @@ def test_a_full_site_redirects_to_the_nearest_site_with_room(
     assert compartment_states(db_session, near)["A02"] == "reserved"
     assert compartment_states(db_session, lockers.site)["A01"] == "free"  # its S is given back
     assert compartment_states(db_session, far) == {"A01": "free"}
-    status = service.parcel_status(db_session=db_session, order_ref="order-2")
+    status = parcels.parcel_status(db_session=db_session, order_ref="order-2")
     assert (
         status.message
         == "On its way to the Louvre locker. Moved to Louvre because Les Halles was full."
@@ -152,6 +153,6 @@ def test_a_full_site_without_room_nearby_refuses_and_keeps_everything(
     with pytest.raises(NoRoom, match="no site within 3 km has one"):
         deposit(lockers, "order-2", size="L")
     assert compartment_states(db_session, lockers.site) == before
-    assert service.parcel_status(db_session=db_session, order_ref="order-2").state == (
+    assert parcels.parcel_status(db_session=db_session, order_ref="order-2").state == (
         "awaiting_delivery"
     )

@@ -8,7 +8,8 @@ import pytest
 
 from tests.lockers.conftest import NOW, Lockers, compartment_states
 from tests.lockers.test_pickup import deposited, refusal
-from vitrine.lockers import flows, service
+from vitrine.lockers import flows
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.errors import CourierRefused
 from vitrine.notifications import service as outbox
 from vitrine.notifications.senders import MemorySender
@@ -32,7 +33,7 @@ def test_one_reminder_a_day_before_expiry_then_return_to_sender(lockers: Lockers
     report = run(timedelta(days=3))
     assert (report.returned_to_sender, report.messages_sent) == (1, 1)
     assert sender.sent[-1].subject == "Your parcel goes back to the sender"
-    status = service.parcel_status(db_session=db, order_ref="order-1")
+    status = parcels.parcel_status(db_session=db, order_ref="order-1")
     assert (status.state, status.message) == (
         "return_to_sender",
         "Not picked up in time: returned to sender.",
@@ -58,7 +59,7 @@ def test_a_courier_takes_the_returns_out_and_frees_their_compartments(lockers: L
     )
     assert opened == ["A01", "A02"]
     assert set(compartment_states(db, lockers.site).values()) == {"free"}
-    assert service.parcel_status(db_session=db, order_ref="order-1").state == "returned"
+    assert parcels.parcel_status(db_session=db, order_ref="order-1").state == "returned"
     again = flows.collect_returns(
         db_session=db, courier_token=lockers.courier_token, site_id=lockers.site.id
     )

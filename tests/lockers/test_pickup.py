@@ -16,7 +16,8 @@ from tests.lockers.conftest import (
     make_site,
     sqlite_only,
 )
-from vitrine.lockers import flows, service
+from vitrine.lockers import flows
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.errors import PickupRefused, UnknownSite
 from vitrine.lockers.models import LockerSite, PickupAttempt
 from vitrine.lockers.pickup import service as pickup_service
@@ -72,7 +73,7 @@ def test_the_right_code_opens_its_compartment_once_and_frees_it(lockers: Lockers
         "already_used",
         "This code was already used: the compartment was opened.",
     )
-    status = service.parcel_status(db_session=lockers.db_session, order_ref="order-1")
+    status = parcels.parcel_status(db_session=lockers.db_session, order_ref="order-1")
     assert status.state == "collected"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.models import Product, Variant
 from vitrine.installation import Installation
-from vitrine.lockers import service as lockers
+from vitrine.lockers import site_service as lockers
 from vitrine.lockers.policy import LockerPolicy
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails

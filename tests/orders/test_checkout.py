@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.orders.conftest import DECLINED_CARD, Shop
 from vitrine.catalog import stock_service as stock
 from vitrine.lockers import flows as locker_flows
-from vitrine.lockers import service as lockers
+from vitrine.lockers import parcel_service as lockers
 from vitrine.notifications.models import OutboxMessage
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, InvalidDetails

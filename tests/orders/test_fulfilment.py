@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.orders.conftest import Shop
 from vitrine.lockers import flows as locker_flows
-from vitrine.lockers import service as lockers
+from vitrine.lockers import parcel_service as lockers
 from vitrine.notifications.models import OutboxMessage
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails

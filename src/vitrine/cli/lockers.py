@@ -24,8 +24,8 @@ def locker_sites_import(
     file: Annotated[Path, typer.Argument(help="CSV: ref,name,address,latitude,longitude,...")],
 ) -> None:
     """Create or update locker sites and their compartments (one count column per size)."""
-    from vitrine.lockers.service import import_sites
     from vitrine.lockers.site_file import SiteFileError, read_site_file
+    from vitrine.lockers.site_service import import_sites
 
     settings = current_settings()
     try:
@@ -44,7 +44,7 @@ def locker_sites_import(
 @couriers_app.command("create")
 def couriers_create(name: str) -> None:
     """Create a courier; its API token is printed once (only its hash is stored)."""
-    from vitrine.lockers.service import create_courier
+    from vitrine.lockers.parcel_service import create_courier
 
     with opened(current_settings()) as installation, installation.session_factory() as session:
         courier, token = create_courier(db_session=session, name=name)
@@ -56,7 +56,7 @@ def couriers_create(name: str) -> None:
 def couriers_revoke(courier_id: str) -> None:
     """Revoke a courier's token: its next request is refused."""
     from vitrine.lockers.errors import LockerError
-    from vitrine.lockers.service import revoke_courier
+    from vitrine.lockers.parcel_service import revoke_courier
 
     with opened(current_settings()) as installation, installation.session_factory() as session:
         try:

@@ -15,7 +15,7 @@ from vitrine.catalog import stock_service as stock
 from vitrine.catalog.importer import read_catalog_file
 from vitrine.catalog.models import Product
 from vitrine.catalog.service import ImportReport, import_catalog, list_products, set_rate
-from vitrine.lockers import service as lockers
+from vitrine.lockers import site_service as lockers
 from vitrine.media import MediaStore
 from vitrine.showrooms.models import Showroom
 from vitrine.showrooms.service import (

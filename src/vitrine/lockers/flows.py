@@ -21,19 +21,17 @@ from vitrine.lockers.codes import new_pickup_code, pickup_code_hash
 from vitrine.lockers.distance import distance_km
 from vitrine.lockers.errors import LockerError, NoRoom, UnknownParcel, WrongState
 from vitrine.lockers.models import Courier, LockerCompartment, LockerParcel, LockerSite
-from vitrine.lockers.policy import LockerPolicy
-from vitrine.lockers.qr import pickup_qr_svg
-from vitrine.lockers.service import (
+from vitrine.lockers.parcel_service import (
     active_parcel,
     authenticate_courier,
     claim_compartment,
-    get_site,
     held_compartment,
-    list_sites,
-    move_compartment,
     move_parcel,
     release_parcel,
 )
+from vitrine.lockers.policy import LockerPolicy
+from vitrine.lockers.qr import pickup_qr_svg
+from vitrine.lockers.site_service import get_site, list_sites, move_compartment
 from vitrine.lockers.sizes import sizes_fitting, sizes_from
 from vitrine.lockers.states import ParcelState
 from vitrine.notifications import service as outbox

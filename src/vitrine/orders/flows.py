@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrine.catalog import stock_service as stock
-from vitrine.lockers import service as lockers
+from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.lockers.policy import LockerPolicy
 from vitrine.notifications import service as outbox

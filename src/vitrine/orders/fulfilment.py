@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vitrine.lockers import service as lockers
+from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.notifications import service as outbox
 from vitrine.orders import service as orders

@@ -18,8 +18,9 @@ from vitrine.lockers import attempts
 from vitrine.lockers.codes import parse_code, pickup_code_hash
 from vitrine.lockers.errors import PickupProblem, PickupRefused, UnknownSite
 from vitrine.lockers.models import LockerParcel, LockerSite, PickupAttempt
+from vitrine.lockers.parcel_service import held_compartment, move_parcel
 from vitrine.lockers.policy import LockerPolicy
-from vitrine.lockers.service import held_compartment, move_compartment, move_parcel
+from vitrine.lockers.site_service import move_compartment
 from vitrine.lockers.states import ParcelState
 
 

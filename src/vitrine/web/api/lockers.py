@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from vitrine.lockers import flows, service
+from vitrine.lockers import flows
+from vitrine.lockers import site_service as locker_sites
 from vitrine.lockers.errors import (
     CourierRefused,
     LockerError,
@@ -137,22 +138,22 @@ def list_sites(
 ) -> list[SiteRead]:
     """Sites with their free compartments by size; nearest first when a position is given."""
     if latitude is not None and longitude is not None:
-        nearby = service.nearest_sites(
+        nearby = locker_sites.nearest_sites(
             db_session=db_session, latitude=latitude, longitude=longitude, limit=limit
         )
         return [_site_read(item.site, item.free, item.km) for item in nearby]
-    counts = service.free_counts(db_session=db_session)
-    sites = service.list_sites(db_session=db_session)[:limit]
+    counts = locker_sites.free_counts(db_session=db_session)
+    sites = locker_sites.list_sites(db_session=db_session)[:limit]
     return [_site_read(site, counts.get(site.id, {})) for site in sites]
 
 
 @router.get("/sites/{site_id}", response_model=SiteRead)
 def read_site(site_id: str, db_session: SessionDep) -> SiteRead | JSONResponse:
     try:
-        site = service.get_site(db_session=db_session, site_id=site_id)
+        site = locker_sites.get_site(db_session=db_session, site_id=site_id)
     except LockerError as error:
         return error_response(error)
-    counts = service.free_counts(db_session=db_session, site_ids=[site.id])
+    counts = locker_sites.free_counts(db_session=db_session, site_ids=[site.id])
     return _site_read(site, counts.get(site.id, {}))
 
 

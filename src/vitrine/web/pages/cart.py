@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.analytics.service import record_event
 from vitrine.catalog import service as catalog
-from vitrine.lockers import service as lockers
+from vitrine.lockers import site_service as lockers
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, InvalidDetails
 from vitrine.orders.flows import CheckoutRefused, CheckoutRequest, checkout

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from vitrine.lockers import service
+from vitrine.lockers import site_service as sites
 from vitrine.lockers.errors import PickupRefused, UnknownSite
 from vitrine.lockers.models import LockerSite
 from vitrine.lockers.pickup import service as pickup_service
@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 def _site(db_session: SessionDep, site_id: str) -> LockerSite:
     try:
-        return service.get_site(db_session=db_session, site_id=site_id)
+        return sites.get_site(db_session=db_session, site_id=site_id)
     except UnknownSite as error:
         raise HTTPException(status_code=404, detail="This locker does not exist.") from error
 

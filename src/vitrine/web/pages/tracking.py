@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from vitrine.lockers import service as lockers
+from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.notifications import service as outbox
 from vitrine.orders import service as orders
