@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.asyncio_runner import run_async
 from tests.lockers.conftest import Lockers, code_sent_to, make_site, sqlite_only
+from vitrine.db import utc_now
 from vitrine.installation import Installation
+from vitrine.lockers import flows
 from vitrine.lockers import parcel_service as parcels
+from vitrine.lockers.models import PickupAttempt
 from vitrine.lockers.policy import policy_from_settings
 from vitrine.web.app import create_app
 
@@ -93,15 +100,67 @@ def test_courier_errors_have_clear_statuses(client: TestClient, api_lockers: Loc
     assert full["http"] == 409 and "no site within 3 km" in full["detail"]
 
 
+def _past_failures(lockers: Lockers, client: str, count: int) -> None:
+    for _ in range(count):
+        lockers.db_session.add(
+            PickupAttempt(
+                site_id=lockers.site.id,
+                client=client,
+                outcome="wrong_code",
+                counts_as_failure=True,
+                created_at=utc_now(),
+            )
+        )
+    lockers.db_session.commit()
+
+
 def test_pickup_errors_have_clear_statuses(client: TestClient, api_lockers: Lockers) -> None:
     url = f"/api/v1/lockers/sites/{api_lockers.site.id}/pickup"
     assert client.post(url, json={"code": "12"}).status_code == 422
-    for _ in range(5):
-        assert client.post(url, json={"code": "000 000 0000"}).status_code == 403
-    locked = client.post(url, json={"code": "000 000 0000"})
-    assert locked.status_code == 429 and locked.headers["retry-after"] == "900"
-    assert locked.json()["detail"] == "Too many attempts, try again in 15 minutes."
+    assert client.post(url, json={"code": "000 000 0000"}).status_code == 403
+    assert client.post(url, json={"code": "VP1-forged"}).status_code == 403
+    _past_failures(api_lockers, "testclient", 6)
+    started = time.monotonic()
+    answered = client.post(url, json={"code": "000 000 0000"})
+    assert answered.status_code == 429 and 890 <= int(answered.headers["retry-after"]) <= 900
+    assert answered.json()["detail"].startswith("Too many wrong codes from here: try again in")
+    assert time.monotonic() - started < 1  # past the cap: answered at once, no wait
     assert client.post("/api/v1/lockers/sites/nope/pickup", json={"code": "1"}).status_code == 404
+
+
+def test_a_slowed_code_waits_without_stalling_other_requests(
+    installation: Installation, api_lockers: Lockers
+) -> None:
+    api_lockers.paid("order-1")
+    flows.deposit(
+        db_session=api_lockers.db_session,
+        courier_token=api_lockers.courier_token,
+        site_id=api_lockers.site.id,
+        order_ref="order-1",
+        policy=api_lockers.policy,
+    )
+    code = code_sent_to(api_lockers.db_session, "order-1@example.com")
+    _past_failures(api_lockers, "10.0.0.7", 3)  # the next check waits 2 s
+    app = create_app(installation)
+
+    async def scenario() -> tuple[float, float, int]:
+        transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://kiosk") as http:
+            started = time.monotonic()
+            slowed = asyncio.create_task(
+                http.post(
+                    f"/api/v1/lockers/sites/{api_lockers.site.id}/pickup", json={"code": code}
+                )
+            )
+            await asyncio.sleep(0.2)
+            assert (await http.get("/api/v1/health")).status_code == 200
+            health_at = time.monotonic() - started
+            response = await slowed
+            return health_at, time.monotonic() - started, response.status_code
+
+    health_at, pickup_at, status = run_async(scenario())
+    assert status == 200 and pickup_at >= 2.0
+    assert health_at < 1.5  # the event loop kept answering while the code waited
 
 
 def test_returns_are_taken_out_by_a_courier(client: TestClient, api_lockers: Lockers) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.lockers.conftest import Lockers, code_sent_to, make_site, sqlite_only
+from vitrine.db import utc_now
 from vitrine.installation import Installation
 from vitrine.lockers import flows
 from vitrine.lockers import parcel_service as parcels
+from vitrine.lockers.pickup import service as pickup_service
 from vitrine.lockers.policy import policy_from_settings
 from vitrine.web.app import create_app
 
@@ -58,17 +61,38 @@ def test_the_right_code_opens_the_compartment(kiosk: tuple[TestClient, Lockers])
     assert again.status_code == 409 and "This code was already used" in again.text
 
 
-def test_a_wrong_code_and_a_lockout_are_explained(kiosk: tuple[TestClient, Lockers]) -> None:
+def test_a_wrong_code_and_a_flooded_site_are_explained(kiosk: tuple[TestClient, Lockers]) -> None:
     client, lockers = kiosk
     url = f"/locker/{lockers.site.id}"
     token = _form_token(client, url)
     wrong = client.post(url, data={"code": "0000000000", "csrf_token": token})
     assert wrong.status_code == 403 and "Wrong code" in wrong.text
-    for _ in range(4):
-        client.post(url, data={"code": "0000000000", "csrf_token": token})
-    locked = client.post(url, data={"code": "0000000000", "csrf_token": token})
-    assert locked.status_code == 429
-    assert "Too many attempts, try again in 15 minutes." in locked.text
+    lockers.site.locked_until = utc_now() + timedelta(minutes=20)  # the next typed check's slot
+    lockers.db_session.commit()
+    flooded = client.post(url, data={"code": "0000000000", "csrf_token": token})
+    assert flooded.status_code == 429 and 1150 <= int(flooded.headers["retry-after"]) <= 1170
+    assert "scan the QR code in your message" in flooded.text
+
+
+def test_the_qr_token_opens_a_flooded_site_at_once(kiosk: tuple[TestClient, Lockers]) -> None:
+    client, lockers = kiosk
+    lockers.paid("order-1")
+    flows.deposit(
+        db_session=lockers.db_session,
+        courier_token=lockers.courier_token,
+        site_id=lockers.site.id,
+        order_ref="order-1",
+        policy=lockers.policy,
+    )
+    lockers.site.locked_until = utc_now() + timedelta(hours=2)
+    lockers.db_session.commit()
+    qr = pickup_service.pickup_token_for_order(
+        db_session=lockers.db_session, order_ref="order-1", secret_key=lockers.policy.secret_key
+    )
+    assert qr is not None
+    url = f"/locker/{lockers.site.id}"
+    opened = client.post(url, data={"code": qr, "csrf_token": _form_token(client, url)})
+    assert opened.status_code == 200 and "Compartment A01 is open" in opened.text
 
 
 def test_a_form_without_its_csrf_token_is_refused(kiosk: tuple[TestClient, Lockers]) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-PickupProblem = Literal["malformed", "wrong_code", "expired", "already_used", "too_many_attempts"]
+PickupProblem = Literal[
+    "malformed", "wrong_code", "expired", "already_used", "too_many_attempts", "bad_token"
+]
 
 
 class LockerError(Exception):
@@ -32,7 +34,7 @@ class CourierRefused(LockerError):
 
 
 class PickupRefused(LockerError):
-    def __init__(self, problem: PickupProblem, message: str, retry_after_minutes: int = 0):
+    def __init__(self, problem: PickupProblem, message: str, retry_after_seconds: int = 0):
         super().__init__(message)
         self.problem = problem
-        self.retry_after_minutes = retry_after_minutes
+        self.retry_after_seconds = retry_after_seconds

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import asyncio
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from vitrine.db import utc_now
 from vitrine.lockers import flows
 from vitrine.lockers import site_service as locker_sites
 from vitrine.lockers.errors import (
@@ -22,11 +26,13 @@ from vitrine.lockers.errors import (
 )
 from vitrine.lockers.models import LockerSite
 from vitrine.lockers.pickup import service as pickup_service
+from vitrine.lockers.pickup.tokens import looks_like_token
 from vitrine.lockers.policy import LockerPolicy, policy_from_settings
 from vitrine.lockers.sizes import UnknownSize
-from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.dependencies import InstallationDep, SessionDep, get_installation
 
 router = APIRouter(prefix="/lockers", tags=["lockers"])
+_T = TypeVar("_T")
 bearer = HTTPBearer(auto_error=False, description="A courier token (`vitrine lockers couriers`)")
 
 
@@ -65,7 +71,13 @@ class ReturnsRead(BaseModel):
 
 
 class PickupRequest(BaseModel):
-    code: str = Field(max_length=40, description="The 10-digit pickup code; spaces are ignored.")
+    code: str = Field(
+        max_length=100,
+        description=(
+            "The 10-digit pickup code as typed (spaces and dashes ignored), or the QR token "
+            "of the pickup message (`VP1-...`), which opens at once."
+        ),
+    )
 
 
 class PickupRead(BaseModel):
@@ -86,6 +98,7 @@ PICKUP_STATUS = {
     "expired": 410,
     "already_used": 409,
     "too_many_attempts": 429,
+    "bad_token": 403,
 }
 
 
@@ -97,8 +110,8 @@ def error_response(error: LockerError | UnknownSize) -> JSONResponse:
     headers: dict[str, str] | None = None
     if isinstance(error, PickupRefused):
         status = PICKUP_STATUS[error.problem]
-        if error.retry_after_minutes:
-            headers = {"Retry-After": str(error.retry_after_minutes * 60)}
+        if error.retry_after_seconds:
+            headers = {"Retry-After": str(error.retry_after_seconds)}
     elif isinstance(error, CourierRefused):
         status, headers = 401, {"WWW-Authenticate": "Bearer"}
     elif isinstance(error, UnknownSite | UnknownParcel):
@@ -216,22 +229,51 @@ def collect_returns(
         429: {"description": "too many attempts (Retry-After)"},
     },
 )
-def pick_up(
-    site_id: str, body: PickupRequest, request: Request, db_session: SessionDep, policy: PolicyDep
+async def pick_up(
+    site_id: str, body: PickupRequest, request: Request, policy: PolicyDep
 ) -> PickupRead | JSONResponse:
-    """Open the compartment of a pickup code at this site (rate-limited per client and site)."""
+    """Open the compartment of a QR token at once, or of a typed code after its wait.
+
+    Typed codes wait longer after failures (per client and per site, at most 30 s); past that
+    the answer is 429 with Retry-After at once. A QR token is never slowed.
+    """
     try:
-        opened = pickup_service.pickup(
-            db_session=db_session,
-            site_id=site_id,
-            code=body.code,
-            client=client_of(request),
-            policy=policy,
-        )
+        opened = await open_compartment(request, site_id, body.code, policy)
     except LockerError as error:
         return error_response(error)
     return PickupRead(
         compartment=opened.compartment, message=f"Compartment {opened.compartment} is open."
+    )
+
+
+async def open_compartment(
+    request: Request, site_id: str, text: str, policy: LockerPolicy
+) -> pickup_service.Pickup:
+    """The pickup, with its wait slept on the event loop: no worker thread is held meanwhile."""
+    factory = get_installation(request).session_factory
+    client = client_of(request)
+
+    def in_session(use_case: Callable[..., _T], **arguments: object) -> _T:
+        with factory() as db_session:
+            return use_case(db_session=db_session, **arguments)
+
+    if looks_like_token(text):
+        return await run_in_threadpool(
+            in_session,
+            pickup_service.pickup_with_token,
+            site_id=site_id,
+            token=text,
+            client=client,
+            policy=policy,
+        )
+    booked = await run_in_threadpool(
+        in_session, pickup_service.book_typed_code, site_id=site_id, code=text, client=client
+    )
+    wait = (booked.check_at - utc_now()).total_seconds()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    return await run_in_threadpool(
+        in_session, pickup_service.check_typed_code, booked=booked, policy=policy
     )
 
 

@@ -6,13 +6,14 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from vitrine.installation import Installation
 from vitrine.lockers import site_service as sites
 from vitrine.lockers.errors import PickupRefused, UnknownSite
 from vitrine.lockers.models import LockerSite
-from vitrine.lockers.pickup import service as pickup_service
-from vitrine.web.api.lockers import PICKUP_STATUS, PolicyDep, client_of
+from vitrine.web.api.lockers import PICKUP_STATUS, PolicyDep, open_compartment
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, check_csrf, csrf_binding, csrf_token_for
@@ -61,26 +62,32 @@ def kiosk_page(
 
 
 @router.post("/locker/{site_id}", response_class=HTMLResponse)
-def kiosk_pickup(
+async def kiosk_pickup(
     site_id: str,
     request: Request,
     installation: InstallationDep,
-    db_session: SessionDep,
     policy: PolicyDep,
-    code: Annotated[str, Form(max_length=40)] = "",
+    code: Annotated[str, Form(max_length=100)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """A typed code waits (slept on the event loop) after failures; a scanned QR token never."""
     check_csrf(request, csrf_token)
-    site = _site(db_session, site_id)
+    site = await run_in_threadpool(_site_in_session, installation, site_id)
     try:
-        opened = pickup_service.pickup(
-            db_session=db_session,
-            site_id=site.id,
-            code=code,
-            client=client_of(request),
-            policy=policy,
-        )
+        opened = await open_compartment(request, site.id, code, policy)
     except PickupRefused as refused:
         status = PICKUP_STATUS[refused.problem]
-        return _kiosk(request, installation, site, error=str(refused), status=status)
+        response = _kiosk(request, installation, site, error=str(refused), status=status)
+        if refused.retry_after_seconds:
+            response.headers["Retry-After"] = str(refused.retry_after_seconds)
+        return response
+    except UnknownSite as error:
+        raise HTTPException(status_code=404, detail="This locker does not exist.") from error
     return _kiosk(request, installation, site, opened=opened.compartment)
+
+
+def _site_in_session(installation: Installation, site_id: str) -> LockerSite:
+    with installation.session_factory() as db_session:
+        site = _site(db_session, site_id)
+        db_session.expunge(site)
+        return site
