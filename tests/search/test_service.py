@@ -74,7 +74,7 @@ def test_a_photo_finds_its_product_at_rank_one(
 ) -> None:
     engine = _engine(installation)
     assert len(engine) == 3
-    assert engine.embedder.adapter is None  # three products are too few to learn from
+    assert engine.adapter is None  # three products are too few to learn from
     for kind, product_id in products.items():
         answer = engine.search(_cropped(kind))
         assert answer.results[0].product_id == product_id, kind
@@ -102,10 +102,11 @@ def test_the_index_is_saved_and_reloaded_without_reembedding(
 def test_a_lost_or_broken_index_is_rebuilt_from_the_database(
     installation: Installation, products: dict[str, str]
 ) -> None:
-    _engine(installation)
+    saved = _engine(installation)
     index_dir = installation.settings.index_dir
-    (index_dir / "manifest.json").write_text("{broken")
-    (index_dir / FEATURES_FILE).write_bytes(b"garbage")
+    folder = index_dir / saved.generation
+    (folder / "manifest.json").write_text("{broken")
+    (folder / FEATURES_FILE).write_bytes(b"garbage")
     assert len(_engine(installation)) == 3
     shutil.rmtree(index_dir)
     assert len(_engine(installation)) == 3
@@ -187,7 +188,7 @@ def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_
     ids = _patterned_products(installation, 12)
     engine = _engine(installation)
     # One studio picture per product: its seeded training views are what the adapter learns from.
-    assert engine.embedder.adapter is not None
+    assert engine.adapter is not None
     assert len(engine.raw.training_set()[1]) >= 12 * (1 + TRAINING_VIEWS)
     assert engine.search(_shifted(_pattern(3), 14)).results[0].product_id == ids[3]
     with installation.session_factory() as session:
@@ -209,7 +210,7 @@ def test_the_shops_adapter_learns_from_training_views_and_enrollment_photos_and_
     assert fitted_on >= 24 * (1 + TRAINING_VIEWS)
     assert engine.search(_shifted(_pattern(5), 14)).results[0].product_id == ids[5]
     reloaded = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
-    assert reloaded.embedder.adapter is not None
+    assert reloaded.adapter is not None
     assert len(reloaded) == 24
     assert len(reloaded.raw.training_set()[1]) == fitted_on  # the views were kept
     assert reloaded.search(_shifted(_pattern(7), 14)).results[0].product_id == ids[7]
@@ -243,7 +244,7 @@ def test_training_views_are_capped_to_a_fixed_sample_of_pictures(
     assert len(first) == 4
     refits: list[object] = []
     with monkeypatch.context() as patched:
-        patched.setattr(SearchEngine, "adapt", lambda *args, **kwargs: refits.append(args))
+        patched.setattr(service_module, "refitted", lambda *args, **kwargs: refits.append(args))
         _engine(installation)  # a restart with nothing new: no refit
     assert refits == []
     shutil.rmtree(installation.settings.index_dir)

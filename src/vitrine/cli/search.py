@@ -26,20 +26,32 @@ def open_search_engine(
     installation: Installation,
     progress: bool = False,
     batch_embedder: BatchEmbedder | None = None,
+    rebuild: bool = False,
 ) -> SearchEngine:
-    """The search engine caught up with the catalog (imported lazily: other commands stay fast)."""
+    """The search engine caught up with the catalog (imported lazily: other commands stay fast).
+
+    ``rebuild``: embed every picture again aside; the saved index serves until the new one is
+    complete and swapped in.
+    """
     from vitrine.search.service import SearchEngine
 
     settings = installation.settings
     engine = SearchEngine(
-        index_dir=settings.index_dir, media=installation.media, index_uri=settings.search_index_uri
+        index_dir=settings.index_dir,
+        media=installation.media,
+        index_uri=settings.search_index_uri,
+        fresh=rebuild,
     )
     with installation.session_factory() as session:
-        engine.sync(db_session=session, progress=progress, batch_embedder=batch_embedder)
+        engine.sync(
+            db_session=session, progress=progress, batch_embedder=batch_embedder, rebuild=rebuild
+        )
     return engine
 
 
-def reindex_on_ray(installation: Installation, address: str) -> SearchEngine:
+def reindex_on_ray(
+    installation: Installation, address: str, rebuild: bool = False
+) -> SearchEngine:
     """`open_search_engine` with the missing pictures embedded on Ray (vitrine[scale])."""
     from rich.markup import escape
 
@@ -49,14 +61,19 @@ def reindex_on_ray(installation: Installation, address: str) -> SearchEngine:
         fail("--ray needs Ray: pip install 'vitrine\\[scale]'")  # \[: not rich markup
     try:
         with RayBatchEmbedder(address) as embedder:
-            return open_search_engine(installation, progress=True, batch_embedder=embedder)
+            return open_search_engine(
+                installation, progress=True, batch_embedder=embedder, rebuild=rebuild
+            )
     except ConnectionError as error:
         fail(f"no Ray cluster answers at {address}: {escape(str(error))}")
 
 
 @search_app.command("reindex")
 def search_reindex(
-    rebuild: Annotated[bool, typer.Option(help="Drop the saved index and rebuild it all.")] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(help="Embed every picture again; the old index serves until it is done."),
+    ] = False,
     ray_address: Annotated[
         str | None,
         typer.Option(
@@ -67,15 +84,11 @@ def search_reindex(
     ] = None,
 ) -> None:
     """Catch the search index up with the catalog's pictures (with a progress bar)."""
-    import shutil
-
     with opened(current_settings()) as installation:
-        if rebuild:
-            shutil.rmtree(installation.settings.index_dir, ignore_errors=True)
         if ray_address is None:
-            engine = open_search_engine(installation, progress=True)
+            engine = open_search_engine(installation, progress=True, rebuild=rebuild)
         else:
-            engine = reindex_on_ray(installation, ray_address)
+            engine = reindex_on_ray(installation, ray_address, rebuild=rebuild)
         out.print(f"search index: {len(engine)} pictures")
 
 

@@ -117,6 +117,21 @@ class FaissIndex:
         """Every indexed picture, in insertion order."""
         return [self._records[key] for key in sorted(self._records)]
 
+    def copy(self) -> FaissIndex:
+        """An independent copy: changing it never disturbs searches on this one."""
+        import faiss
+
+        twin = FaissIndex.__new__(FaissIndex)
+        twin.dim, twin.factory, twin.nprobe = self.dim, self.factory, self.nprobe
+        twin._faiss = faiss.clone_index(self._faiss)
+        twin._records = dict(self._records)
+        twin._key_of = dict(self._key_of)
+        twin._keys_of_product = defaultdict(
+            set, {product: set(keys) for product, keys in self._keys_of_product.items()}
+        )
+        twin._next_key = self._next_key
+        return twin
+
     def train(self, sample: np.ndarray) -> None:
         """Fit the coarse quantiser of an IVF index on a representative sample."""
         self._faiss.train(np.ascontiguousarray(sample, dtype=np.float32))

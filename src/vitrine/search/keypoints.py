@@ -81,6 +81,19 @@ class LocalFeatureStore:
     def __len__(self) -> int:
         return len(self._features)
 
+    def copy(self) -> LocalFeatureStore:
+        """An independent copy (the keypoint arrays themselves are shared: never changed)."""
+        twin = LocalFeatureStore()
+        twin._features = dict(self._features)
+        twin._product_of = dict(self._product_of)
+        twin._images_of = defaultdict(
+            set, {product: set(images) for product, images in self._images_of.items()}
+        )
+        return twin
+
+    def image_ids(self) -> set[str]:
+        return set(self._features)
+
     def add(self, image_id: str, product_id: str, features: LocalFeatures) -> None:
         self.remove([image_id])
         self._features[image_id] = features

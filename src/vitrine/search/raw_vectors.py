@@ -30,6 +30,16 @@ class RawVectors:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def copy(self) -> RawVectors:
+        """An independent copy (the vector arrays themselves are shared: never changed)."""
+        twin = RawVectors()
+        twin._rows = dict(self._rows)
+        twin._views = dict(self._views)
+        return twin
+
+    def image_ids(self) -> set[str]:
+        return set(self._rows)
+
     def add(self, records: Sequence[ImageRecord], vectors: np.ndarray) -> None:
         for record, vector in zip(records, vectors, strict=True):
             self._rows[record.image_id] = (record, np.asarray(vector, np.float32))
