@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -112,3 +115,60 @@ def test_large_photo_is_shrunk_to_max_side() -> None:
 def test_unsupported_format_is_refused() -> None:
     data = encode(draw_product(5), "PDF")
     assert _reason(data) in {"not_an_image", "unsupported_format"}
+
+
+def test_a_large_png_is_refused_from_its_header_before_decoding() -> None:
+    # 7000 x 7000 (49 MP): within the 50 MP cap, but PNG cannot be decoded at reduced scale.
+    assert _reason(_png_with_declared_size(7000, 7000)) == "too_many_pixels"
+
+
+def test_a_png_within_the_decoding_budget_is_shrunk_with_its_transparency() -> None:
+    picture = Image.new("RGBA", (3000, 2000), (255, 0, 0, 0))
+    image = load_image(encode(picture, "PNG"), max_side=512)
+    assert image.mode == "RGB" and image.size == (512, 341)
+    assert image.getpixel((10, 10)) == (255, 255, 255)  # transparent -> white
+
+
+def test_exif_rotation_survives_the_early_shrink() -> None:
+    picture = Image.new("RGB", (1600, 800), (200, 30, 30))
+    exif = picture.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    image = load_image(encode(picture, "JPEG", exif=exif.tobytes()), max_side=400)
+    assert image.size[0] < image.size[1]  # upright: portrait
+
+
+MEMORY_PROBE = """
+import io, resource, sys
+from PIL import Image
+from vitrine.search.images import load_query_image
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    load_query_image(data, max_side=512)
+except Exception as error:
+    print("refused", type(error).__name__)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("size", "format_"), [((7000, 7000), "JPEG"), ((7000, 7000), "PNG"), ((4000, 3990), "PNG")]
+)
+def test_decoding_a_huge_upload_stays_within_its_memory_budget(
+    tmp_path: Path, size: tuple[int, int], format_: str
+) -> None:
+    """A 49 MP JPEG decodes at reduced scale; big PNGs are refused or decoded within ~250 MB."""
+    picture = Image.linear_gradient("L").resize(size).convert("RGBA" if format_ == "PNG" else "RGB")
+    path = tmp_path / f"huge.{format_.lower()}"
+    picture.save(path, format=format_)
+    del picture
+    probe = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    grown_mb = int(probe.stdout.split()[-1])
+    assert grown_mb < 250, probe.stdout

@@ -14,6 +14,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 50_000_000
+# Formats that cannot be decoded at reduced scale are decoded whole: at 4 bytes a pixel, 16 MP
+# is 64 MB, which keeps one search well under 250 MB. JPEG photos (what phones send) are
+# decoded at 1/2 to 1/8 scale by libjpeg, so they may go up to DEFAULT_MAX_PIXELS.
+DEFAULT_MAX_DECODED_PIXELS = 16_000_000
+SCALABLE_FORMATS = frozenset({"JPEG", "MPO"})
 ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
 
 
@@ -32,6 +37,7 @@ class ImageLimits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_decoded_pixels: int = DEFAULT_MAX_DECODED_PIXELS
 
 
 def _check_size(data: bytes, max_bytes: int) -> None:
@@ -44,7 +50,7 @@ def _check_size(data: bytes, max_bytes: int) -> None:
         )
 
 
-def _open(data: bytes, max_pixels: int) -> Image.Image:
+def _open(data: bytes, max_pixels: int, max_decoded_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -61,6 +67,12 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             "too_many_pixels",
             f"The picture is {width}x{height} pixels; "
             f"the limit is {max_pixels / 1e6:.0f} megapixels.",
+        )
+    if image.format not in SCALABLE_FORMATS and width * height > max_decoded_pixels:
+        raise ImageRejected(
+            "too_many_pixels",
+            f"The {image.format} picture is {width}x{height} pixels; pictures other than JPEG "
+            f"photos are limited to {max_decoded_pixels / 1e6:.0f} megapixels.",
         )
     return image
 
@@ -96,22 +108,38 @@ def _decode(image: Image.Image, draft_side: int | None) -> Image.Image:
     return image
 
 
+def _shrink(image: Image.Image, max_side: int | None) -> Image.Image:
+    """Downscale as soon as decoded, before any full-size copy (rotation, conversion)."""
+    if not max_side or max(image.size) <= max_side:
+        return image
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return image
+
+
 def load_image(
     data: bytes,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_side: int | None = None,
+    max_decoded_pixels: int = DEFAULT_MAX_DECODED_PIXELS,
 ) -> Image.Image:
     """Decode ``data`` to an upright RGB picture, at most ``max_side`` pixels on its long side.
 
     Raises ``ImageRejected`` for empty, oversized, unreadable, damaged or
-    decompression-bomb files. Transparent pictures are flattened on white,
+    decompression-bomb files, and pictures other than JPEG above ``max_decoded_pixels``
+    (they cannot be decoded at reduced scale). Transparent pictures are flattened on white,
     CMYK and palette pictures converted, animated GIFs give their first frame,
     and the EXIF orientation of phone photos is applied.
     """
     _check_size(data, max_bytes)
-    image = _decode(_open(data, max_pixels), max_side)
+    image = _decode(_open(data, max_pixels, max_decoded_pixels), max_side)
+    exif = image.getexif()
+    image = _shrink(image, max_side)
+    if exif and "exif" not in image.info:
+        image.info["exif"] = exif.tobytes()
     try:
         upright = ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, SyntaxError) as error:
@@ -128,5 +156,9 @@ def load_query_image(
     """A shopper's photo, ready for the search pipeline (see ``load_image``)."""
     chosen = limits or ImageLimits()
     return load_image(
-        data, max_bytes=chosen.max_bytes, max_pixels=chosen.max_pixels, max_side=max_side
+        data,
+        max_bytes=chosen.max_bytes,
+        max_pixels=chosen.max_pixels,
+        max_side=max_side,
+        max_decoded_pixels=chosen.max_decoded_pixels,
     )
