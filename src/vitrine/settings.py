@@ -53,6 +53,22 @@ class Settings(BaseSettings):
         default="",
         description="Redis for live-shopping fan-out across processes; empty means in-process.",
     )
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes that `vitrine serve` starts."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for a terminal, json for one JSON object per line."
+    )
+    search_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Photo searches run at once per server process."
+    )
+    search_queue: int = Field(
+        default=8, ge=0, le=1000, description="Searches that may wait; past it, 503 at once."
+    )
+    search_wait_seconds: float = Field(
+        default=8.0, gt=0, le=60, description="Longest wait in the queue before a 503."
+    )
     locker_sizes: dict[str, tuple[int, int, int]] = Field(
         default_factory=lambda: {"S": (8, 38, 64), "M": (19, 38, 64), "L": (41, 38, 64)},
         description="Compartment sizes: code -> inner height, width, depth in cm.",

@@ -180,11 +180,25 @@ def report(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Server processes (env VITRINE_WORKERS).")
+    ] = None,
 ) -> None:
-    """Serve the installation as it is (migrating the database first)."""
-    settings = current_settings(**_server_overrides(host, port))
+    """Serve the installation: migrate and catch the search index up once, then start workers."""
+    from vitrine.cli.search import open_search_engine
+
+    overrides = _server_overrides(host, port)
+    if workers is not None:
+        overrides["workers"] = workers
+    settings = current_settings(**overrides)
     with opened(settings) as installation:
-        _run_server(installation)
+        engine = open_search_engine(installation, progress=True)
+        engine.save()  # the workers start from this saved generation
+        out.print(f"visual search: {len(engine)} product pictures indexed")
+        if settings.workers == 1:
+            _run_server(installation, engine)
+            return
+    _run_workers(settings)
 
 
 @app.command()
@@ -266,13 +280,50 @@ def _print_demo_welcome(
 def _run_server(installation: Installation, engine: object = None) -> None:
     import uvicorn
 
+    from vitrine.logs import logging_config
     from vitrine.web.app import create_app
 
     settings = installation.settings
     try:
-        app = create_app(installation, search_engine=engine)  # type: ignore[arg-type]
+        app = create_app(installation, search_engine=engine, serving=True)  # type: ignore[arg-type]
         # Live event streams never end by themselves: give them 5 s to close on Ctrl-C.
-        uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=5)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            timeout_graceful_shutdown=5,
+            log_config=logging_config(settings),
+        )
+    except OSError as error:
+        fail(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}")
+
+
+def _run_workers(settings: Settings) -> None:
+    """Start `settings.workers` uvicorn worker processes on the app factory (vitrine.web.asgi)."""
+    import os
+    import shutil
+
+    import uvicorn
+
+    from vitrine.logs import logging_config
+
+    # The workers read their settings from the environment: pass what the options decided.
+    os.environ["VITRINE_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["VITRINE_DATABASE_URL"] = settings.resolved_database_url
+    metrics_dir = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # counters of a previous run
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    try:
+        uvicorn.run(
+            "vitrine.web.asgi:serving_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            timeout_graceful_shutdown=5,
+            log_config=logging_config(settings),
+        )
     except OSError as error:
         fail(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}")
 

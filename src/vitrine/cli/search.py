@@ -49,9 +49,7 @@ def open_search_engine(
     return engine
 
 
-def reindex_on_ray(
-    installation: Installation, address: str, rebuild: bool = False
-) -> SearchEngine:
+def reindex_on_ray(installation: Installation, address: str, rebuild: bool = False) -> SearchEngine:
     """`open_search_engine` with the missing pictures embedded on Ray (vitrine[scale])."""
     from rich.markup import escape
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
@@ -113,3 +113,9 @@ def messages_for(
     if since is not None:
         query = query.where(OutboxMessage.created_at >= since)
     return list(db_session.scalars(query.order_by(OutboxMessage.created_at)))
+
+
+def outbox_backlog(*, db_session: Session) -> int:
+    """Messages waiting to be sent (for the server's metrics)."""
+    waiting = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    return int(db_session.scalar(waiting) or 0)

@@ -339,3 +339,9 @@ def delivery_demand(*, db_session: Session) -> list[tuple[float, float, float]]:
         if centre is not None:
             demand.append((centre[0], centre[1], float(count)))
     return demand
+
+
+def count_orders_by_state(*, db_session: Session) -> dict[str, int]:
+    """How many orders are in each state (for the server's metrics)."""
+    rows = db_session.execute(select(Order.state, func.count()).group_by(Order.state))
+    return {str(state): int(count) for state, count in rows}

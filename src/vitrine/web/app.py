@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,11 +17,13 @@ from vitrine import __version__
 from vitrine.installation import Installation
 from vitrine.orders.payments import PaymentGateway
 from vitrine.search.service import SearchEngine
+from vitrine.web import probes
 from vitrine.web.api import catalog as catalog_api
 from vitrine.web.api import live as live_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
 from vitrine.web.api import search as search_api
+from vitrine.web.metrics import RequestTimer
 from vitrine.web.pages import (
     account,
     cart,
@@ -35,7 +39,7 @@ from vitrine.web.pages import live_host as live_host_pages
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
-from vitrine.web.wiring import attach_engines
+from vitrine.web.wiring import attach_engines, load_search_engine
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -44,8 +48,17 @@ def create_app(
     installation: Installation,
     gateway: PaymentGateway | None = None,
     search_engine: SearchEngine | None = None,
+    *,
+    serving: bool = False,
 ) -> FastAPI:
+    """The app of one installation.
+
+    ``serving`` (what `vitrine serve` uses): the search engine is loaded before the process
+    takes traffic and follows the index generations saved by other processes; tests leave it
+    off and the engine is loaded on first use.
+    """
     app = FastAPI(
+        lifespan=_serving_lifespan if serving else None,
         title="Vitrine",
         version=__version__,
         summary="Offline-to-online showroom: photo or QR -> product -> order -> home or locker.",
@@ -55,6 +68,7 @@ def create_app(
     )
     app.state.installation = installation
     attach_engines(app, installation, gateway, search_engine)
+    app.include_router(probes.router)
     app.include_router(catalog_api.router, prefix="/api/v1")
     app.include_router(live_api.router, prefix="/api/v1")
     app.include_router(lockers_api.router, prefix="/api/v1")
@@ -76,7 +90,19 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.middleware("http")(_visitor_cookie)
+    app.add_middleware(RequestTimer)
     return app
+
+
+@asynccontextmanager
+async def _serving_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    installation: Installation = app.state.installation
+    engine = await run_in_threadpool(load_search_engine, app)
+    engine.follow(installation.session_factory)
+    try:
+        yield
+    finally:
+        engine.stop_following()
 
 
 def _add_media_route(app: FastAPI, installation: Installation) -> None:

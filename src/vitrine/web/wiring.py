@@ -16,6 +16,7 @@ from vitrine.orders.flows import CheckoutDesk
 from vitrine.orders.payments import PaymentGateway
 from vitrine.orders.sandbox_gateway import SandboxGateway
 from vitrine.search.service import SearchEngine
+from vitrine.web.search_gate import SearchGate
 
 _engine_lock = threading.Lock()
 
@@ -37,6 +38,11 @@ def attach_engines(
         offers=LiveOffers(hub=app.state.live_hub),
     )
     app.state.search_engine = search_engine
+    app.state.search_gate = SearchGate(
+        concurrency=settings.search_concurrency,
+        queue=settings.search_queue,
+        wait_seconds=settings.search_wait_seconds,
+    )
     app.state.review_photos = ReviewPhotos(settings.review_dir, settings.review_photo_days)
 
 
@@ -55,12 +61,18 @@ def review_photos(request: Request) -> ReviewPhotos:
     return photos
 
 
-def search_engine(request: Request) -> SearchEngine:
-    """The process's engine, loaded (and caught up with the database) on first use."""
+def search_gate(request: Request) -> SearchGate:
+    gate: SearchGate = request.app.state.search_gate
+    return gate
+
+
+def load_search_engine(app: FastAPI) -> SearchEngine:
+    """The process's engine: loaded from the newest saved generation and caught up with the
+    database, once (at start-up with `vitrine serve`, else on first use)."""
     with _engine_lock:
-        engine: SearchEngine | None = request.app.state.search_engine
+        engine: SearchEngine | None = app.state.search_engine
         if engine is None:
-            installation: Installation = request.app.state.installation
+            installation: Installation = app.state.installation
             engine = SearchEngine(
                 index_dir=installation.settings.index_dir,
                 media=installation.media,
@@ -68,5 +80,10 @@ def search_engine(request: Request) -> SearchEngine:
             )
             with installation.session_factory() as session:
                 engine.sync(db_session=session)
-            request.app.state.search_engine = engine
+            app.state.search_engine = engine
         return engine
+
+
+def search_engine(request: Request) -> SearchEngine:
+    """The process's engine (blocking the first time: call it from the thread pool)."""
+    return load_search_engine(request.app)

@@ -10,13 +10,16 @@ from pydantic import BaseModel
 
 from vitrine.catalog import service as catalog
 from vitrine.search.images import ImageRejected
+from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.enrollment import MAX_ENROLLMENT_PHOTOS, enroll_photos
+from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import media_url
+from vitrine.web.search_gate import SearchBusy
 from vitrine.web.security import OperatorApiDep, check_csrf
 from vitrine.web.uploads import read_limited
-from vitrine.web.wiring import search_engine
+from vitrine.web.wiring import search_engine, search_gate
 
 router = APIRouter(tags=["search"])
 
@@ -63,10 +66,36 @@ def _result(
     )
 
 
+def _showroom_scope(db_session: SessionDep, showroom: str | None) -> set[str] | None:
+    if not showroom:
+        return None
+    found = showrooms.get_showroom_by_slug(db_session=db_session, slug=showroom)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no showroom {showroom}")
+    return set(showrooms.displayed_product_ids(db_session=db_session, showroom=found))
+
+
+def _response(db_session: SessionDep, answer: SearchAnswer) -> SearchResponse:
+    results = [
+        _result(db_session, m.product_id, m.score, m.matched_image_id) for m in answer.results
+    ]
+    return SearchResponse(
+        results=[r for r in results if r is not None],
+        not_found=answer.not_found,
+        confidence=round(answer.confidence, 4),
+        timings_ms=answer.timings_ms,
+    )
+
+
 @router.post(
     "/search",
     response_model=SearchResponse,
-    responses={400: {"description": "not a usable image"}, 413: {"description": "too large"}},
+    responses={
+        400: {"description": "not a usable image"},
+        404: {"description": "no such showroom"},
+        413: {"description": "too large"},
+        503: {"description": "too many searches at once: retry after `Retry-After` seconds"},
+    },
 )
 async def search(
     request: Request,
@@ -79,32 +108,27 @@ async def search(
     limit: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> SearchResponse:
     data = await read_limited(image, installation.settings.max_upload_bytes)
-    scope = None
-    if showroom:
-        found = showrooms.get_showroom_by_slug(db_session=db_session, slug=showroom)
-        if found is None:
-            raise HTTPException(status_code=404, detail=f"no showroom {showroom}")
-        scope = showrooms.displayed_product_ids(db_session=db_session, showroom=found)
-    engine = await run_in_threadpool(search_engine, request)
+    scope = await run_in_threadpool(_showroom_scope, db_session, showroom)
     try:
-        answer = await run_in_threadpool(
-            engine.search,
-            data,
-            showroom_product_ids=scope,
-            limit=limit,
-            max_bytes=installation.settings.max_upload_bytes,
-        )
+        async with search_gate(request).slot():
+            engine = await run_in_threadpool(search_engine, request)
+            answer = await run_in_threadpool(
+                engine.search,
+                data,
+                showroom_product_ids=scope,
+                limit=limit,
+                max_bytes=installation.settings.max_upload_bytes,
+            )
+    except SearchBusy as busy:
+        raise HTTPException(
+            status_code=503,
+            detail="Too many photo searches right now; try again in a moment.",
+            headers={"Retry-After": str(busy.retry_after)},
+        ) from busy
     except ImageRejected as rejected:
         raise HTTPException(status_code=400, detail=rejected.message) from rejected
-    results = [
-        _result(db_session, m.product_id, m.score, m.matched_image_id) for m in answer.results
-    ]
-    return SearchResponse(
-        results=[r for r in results if r is not None],
-        not_found=answer.not_found,
-        confidence=round(answer.confidence, 4),
-        timings_ms=answer.timings_ms,
-    )
+    observe_search(answer.timings_ms)
+    return await run_in_threadpool(_response, db_session, answer)
 
 
 @router.post(

@@ -15,11 +15,13 @@ from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import product_read
+from vitrine.web.search_gate import SearchBusy
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import render, shopper_of
 from vitrine.web.uploads import read_limited
-from vitrine.web.wiring import review_photos, search_engine
+from vitrine.web.wiring import review_photos, search_engine, search_gate
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,14 +52,20 @@ async def photo_search(
     shown = showrooms.displayed_product_ids(db_session=db_session, showroom=showroom)
     context = {"showroom": showroom, "title": shopper.t("search.results"), "query": ""}
     try:
-        engine = await run_in_threadpool(search_engine, request)
-        answer: SearchAnswer = await run_in_threadpool(
-            engine.search,
-            data,
-            showroom_product_ids=shown,
-            limit=5,
-            max_bytes=installation.settings.max_upload_bytes,
-        )
+        async with search_gate(request).slot():
+            engine = await run_in_threadpool(search_engine, request)
+            answer: SearchAnswer = await run_in_threadpool(
+                engine.search,
+                data,
+                showroom_product_ids=shown,
+                limit=5,
+                max_bytes=installation.settings.max_upload_bytes,
+            )
+    except SearchBusy as busy:
+        context |= {"answer": None, "products": [], "error": shopper.t("search.busy")}
+        response = render(request, db_session, shopper, "results.html", context, status_code=503)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
     except ImageRejected as rejected:
         context |= {
             "answer": None,
@@ -65,6 +73,7 @@ async def photo_search(
             "error": shopper.t("search.photo_refused", reason=rejected.message),
         }
         return render(request, db_session, shopper, "results.html", context, status_code=400)
+    observe_search(answer.timings_ms)
     detail: dict[str, object] = {
         "top_product": answer.results[0].product_id if answer.results else None,
         "score": round(answer.confidence, 4),

@@ -1,0 +1,59 @@
+"""What a load balancer and Prometheus ask a server process: alive, ready, metrics."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from vitrine.installation import Installation
+from vitrine.web import metrics
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive (answers without touching anything).")
+async def healthz() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@router.get(
+    "/readyz",
+    summary="The database answers and the search index is loaded (503 until both).",
+    responses={503: {"description": "not ready: the body says what is missing"}},
+)
+def readyz(request: Request) -> JSONResponse:
+    installation: Installation = request.app.state.installation
+    checks = {"database": _database_answers(installation), "search_index": _search_loaded(request)}
+    ready = all(checks.values())
+    engine = request.app.state.search_engine
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "process": os.getpid(),
+        "search_generation": engine.generation if engine is not None else None,
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def _database_answers(installation: Installation) -> bool:
+    try:
+        with installation.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+def _search_loaded(request: Request) -> bool:
+    return request.app.state.search_engine is not None
+
+
+@router.get("/metrics", summary="Prometheus metrics of the server processes and the shop.")
+def prometheus_metrics(request: Request) -> Response:
+    installation: Installation = request.app.state.installation
+    return Response(metrics.render(installation.session_factory), media_type=CONTENT_TYPE_LATEST)
