@@ -21,9 +21,10 @@ def test_each_save_is_a_new_generation_and_old_ones_are_pruned(tmp_path: Path) -
     kept = sorted(p.name for p in store.index_dir.iterdir() if p.name.startswith("gen-"))
     assert kept == names[-3:]  # the current one and two previous ones for slow readers
     with store.writing():
-        dead, _ = store.new_folder()  # a writer that died before publishing
+        _, dead = store.new_folder()  # a writer that died before publishing
+    assert dead.is_dir()
     with store.writing():
         name, _ = store.new_folder()
         store.publish(name)
-    assert not (store.index_dir / dead).exists()
+    assert not dead.exists()
     assert (store.index_dir / POINTER).read_text() == name

@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 
 POINTER = "CURRENT"
 PREFIX = "gen-"
+BUILDING = ".building-"  # a generation being written; renamed to its name when published
 # Older generations kept for processes that are still loading one of them.
 KEEP_PREVIOUS = 2
 
@@ -66,14 +67,15 @@ class GenerationStore:
             lock.release()
 
     def new_folder(self) -> tuple[str, Path]:
-        """A fresh, empty folder for a generation being written (not current yet)."""
+        """A fresh, empty folder for a generation being written (call while ``writing``)."""
         name = f"{PREFIX}{time.time_ns():020d}-{secrets.token_hex(4)}"
-        folder = self.index_dir / name
+        folder = self.index_dir / (BUILDING + name)
         folder.mkdir(parents=True)
         return name, folder
 
     def publish(self, name: str) -> None:
         """Make ``name`` the current generation (call while ``writing``)."""
+        os.replace(self.index_dir / (BUILDING + name), self.index_dir / name)
         partial = self.index_dir / f".{POINTER}.{secrets.token_hex(6)}.tmp"
         with open(partial, "w") as handle:
             handle.write(name)
@@ -83,16 +85,16 @@ class GenerationStore:
         self._prune(keep=name)
 
     def discard(self, name: str) -> None:
+        shutil.rmtree(self.index_dir / (BUILDING + name), ignore_errors=True)
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
     def _prune(self, keep: str) -> None:
-        folders = sorted(
-            path.name
-            for path in self.index_dir.iterdir()
-            if path.is_dir() and path.name.startswith(PREFIX) and path.name != keep
-        )
-        newer_than_keep = [name for name in folders if name > keep]
-        older = [name for name in folders if name < keep]
-        # Folders newer than the current one belong to a writer that died: drop them.
-        for name in newer_than_keep + older[: max(0, len(older) - KEEP_PREVIOUS)]:
-            self.discard(name)
+        published, dead = [], []
+        for path in self.index_dir.iterdir():
+            if path.is_dir() and path.name.startswith(BUILDING):
+                dead.append(path)  # its writer died: we hold the lock, nobody else writes
+            elif path.is_dir() and path.name.startswith(PREFIX) and path.name != keep:
+                published.append(path)
+        published.sort(key=lambda path: path.name)
+        for path in dead + published[: max(0, len(published) - KEEP_PREVIOUS)]:
+            shutil.rmtree(path, ignore_errors=True)
