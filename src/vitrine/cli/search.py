@@ -136,9 +136,9 @@ def search_enroll(
     ] = "les-halles",
 ) -> None:
     """Add in-store photos of a displayed product; the next search uses them."""
-    from vitrine.catalog.service import add_enrollment_photos, get_product, get_product_by_sku
-    from vitrine.media import ImageRefused
-    from vitrine.showrooms.service import displayed_product_ids, get_showroom_by_slug
+    from vitrine.catalog.service import get_product, get_product_by_sku
+    from vitrine.showrooms.enrollment_service import EnrollmentRefused, enroll_photos
+    from vitrine.showrooms.service import get_showroom_by_slug
 
     missing = [str(path) for path in images if not path.is_file()]
     if missing:
@@ -152,23 +152,24 @@ def search_enroll(
             room = get_showroom_by_slug(db_session=session, slug=showroom)
             if found is None or room is None:
                 fail(f"no product {product!r}" if found is None else f"no showroom {showroom!r}")
-            if found.id not in displayed_product_ids(db_session=session, showroom=room):
-                fail(f"{found.name} is not on display in {room.name}")
             try:
-                rows = add_enrollment_photos(
+                added = enroll_photos(
                     db_session=session,
                     media=installation.media,
+                    engine=engine,
+                    showroom=room,
                     product_id=found.id,
-                    showroom_id=room.id,
                     photos=[path.read_bytes() for path in images],
+                    refit="now",
+                    progress=True,
                 )
-            except ImageRefused as refused:
-                fail(f"a photo was refused, none was added: {refused}")
-            session.commit()
-        engine.add(rows)
-        engine.adapt(rows, progress=True)
-        engine.save()
-        out.print(f"{len(rows)} photos of {found.name} added; the search uses them now")
+            except EnrollmentRefused as refused:
+                if refused.reason == "not_displayed":
+                    fail(f"{found.name} is not on display in {room.name}")
+                fail(str(refused))
+        out.print(
+            f"{added} photos of {found.name} added; running servers search them within a second"
+        )
 
 
 @bench_app.command("search")

@@ -1,38 +1,29 @@
-"""Enrollment shared by the console page and the API: store in-store photos, index them at once."""
+"""The web side of enrollment (console page and API): call the use case, map its refusals."""
 
 from __future__ import annotations
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
-from vitrine.catalog import service as catalog
-from vitrine.media import ImageRefused
+from vitrine.showrooms.enrollment_service import EnrollmentRefused, enroll_photos
+from vitrine.showrooms.models import Showroom
 from vitrine.web.wiring import search_engine
 
-MAX_ENROLLMENT_PHOTOS = 10  # per upload, from the floor or through the API
+STATUS_OF = {"not_displayed": 404, "photo_count": 422, "photo_refused": 400}
 
 
-def enroll_photos(
-    request: Request, db_session: Session, product_id: str, showroom_id: str, photos: list[bytes]
+def enroll_from_request(
+    request: Request, db_session: Session, showroom: Showroom, product_id: str, photos: list[bytes]
 ) -> int:
-    """Store the photos (all or none) and index them at once; shared by the page and the API."""
-    installation = request.app.state.installation
+    """Blocking (storage, embedding): call it from the thread pool."""
     try:
-        rows = catalog.add_enrollment_photos(
+        return enroll_photos(
             db_session=db_session,
-            media=installation.media,
+            media=request.app.state.installation.media,
+            engine=search_engine(request),
+            showroom=showroom,
             product_id=product_id,
-            showroom_id=showroom_id,
             photos=photos,
         )
-    except ImageRefused as refused:
-        db_session.rollback()
-        raise HTTPException(
-            status_code=400, detail=f"a photo was refused, none was added: {refused}"
-        ) from refused
-    db_session.commit()
-    engine = search_engine(request)
-    unreadable = engine.add(rows)  # searchable from now on
-    engine.save()
-    engine.refit_later(rows)  # the new photos then refine the shop's own adapter (seconds)
-    return len(rows) - len(unreadable)
+    except EnrollmentRefused as refused:
+        raise HTTPException(status_code=STATUS_OF[refused.reason], detail=str(refused)) from refused

@@ -12,8 +12,9 @@ from vitrine.catalog import service as catalog
 from vitrine.search.images import ImageRejected
 from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
+from vitrine.showrooms.enrollment_service import MAX_ENROLLMENT_PHOTOS
 from vitrine.web.dependencies import InstallationDep, SessionDep
-from vitrine.web.enrollment import MAX_ENROLLMENT_PHOTOS, enroll_photos
+from vitrine.web.enrollment import enroll_from_request
 from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import media_url
 from vitrine.web.search_gate import SearchBusy
@@ -159,7 +160,7 @@ async def enroll(
         raise HTTPException(status_code=422, detail=f"send 1 to {MAX_ENROLLMENT_PHOTOS} photos")
     data = [await read_limited(photo, installation.settings.max_upload_bytes) for photo in photos]
     added = await run_in_threadpool(
-        enroll_photos, request, db_session, product_id, showroom.id, data
+        enroll_from_request, request, db_session, showroom, product_id, data
     )
     counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
     return EnrollmentResponse(

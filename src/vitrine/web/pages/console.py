@@ -16,10 +16,11 @@ from vitrine.analytics.figures import picked_up_not_bought, top_by_conversion, t
 from vitrine.analytics.service import MarketTest, confusion_counts
 from vitrine.catalog import service as catalog
 from vitrine.showrooms import service as showrooms
+from vitrine.showrooms.enrollment_service import MAX_ENROLLMENT_PHOTOS
 from vitrine.showrooms.models import Showroom
 from vitrine.showrooms.shelf_tags import TagLabel, tag_png, tag_svg, tag_url, tags_pdf
 from vitrine.web.dependencies import SessionDep
-from vitrine.web.enrollment import MAX_ENROLLMENT_PHOTOS, enroll_photos
+from vitrine.web.enrollment import enroll_from_request
 from vitrine.web.market_test import market_test_of
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
@@ -454,7 +455,7 @@ async def enroll_from_the_floor(
         )
     data = [await read_limited(photo, settings.max_upload_bytes) for photo in photos]
     added = await run_in_threadpool(
-        enroll_photos, request, db_session, product_id, showroom.id, data
+        enroll_from_request, request, db_session, showroom, product_id, data
     )
     message = f"{added} photos added: the search uses them now"
     return _enroll_page(request, operator, db_session, showroom, product, message)
