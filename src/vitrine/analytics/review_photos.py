@@ -23,7 +23,9 @@ class ReviewPhotos:
         key = f"{today.isoformat()}/{secrets.token_urlsafe(16)}.jpg"
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(jpeg)
+        partial = path.with_name(f".{path.name}.partial")  # unique: the name is random
+        partial.write_bytes(jpeg)
+        partial.replace(path)  # a crash never leaves a half photo under its key
         self.forget_older_than(today - timedelta(days=self.retention_days))
         return key
 
