@@ -96,3 +96,19 @@ def test_benchmark_reports_every_figure(tmp_path: Path) -> None:
 def test_auroc() -> None:
     assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auroc([0.5], [0.5]) == 0.5
+
+
+def test_benchmark_runs_when_every_train_photo_is_a_shot_and_prints_one_json_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A few seller photos per product, all used as shots: nothing is left to calibrate on."""
+    import json
+
+    root = _tiny_grocery(tmp_path, photos=2)
+    argv = ["--dataset", str(root), "--shots", "5", "--size", "96", "--threads", "1"]
+    bench_main([*argv, "--latency-queries", "2", "--json"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert result["calibration"]["photos"] == 0
+    assert "shipped" in result["calibration"]["confidence"]
+    assert 0 <= result["recall_at_1"] <= 1
