@@ -15,9 +15,9 @@ from vitrine.cli import (
     out,
     search_app,
 )
-from vitrine.installation import Installation
 
 if TYPE_CHECKING:
+    from vitrine.installation import Installation
     from vitrine.search.distributed import BatchEmbedder
     from vitrine.search.service import SearchEngine
 
