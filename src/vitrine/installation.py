@@ -43,7 +43,11 @@ def prepare_data_dir(data_dir: Path) -> None:
 def open_installation(settings: Settings, *, migrate: bool = True) -> Installation:
     """Prepare the data dir, connect to the database (checking it answers), migrate it."""
     prepare_data_dir(settings.data_dir)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     check_connection(engine)
     if migrate:
         migrations.upgrade(engine)

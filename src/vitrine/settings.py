@@ -28,6 +28,15 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy URL; empty means SQLite at <data_dir>/vitrine.db.",
     )
+    database_pool_size: int = Field(
+        default=5, ge=1, le=200, description="Database connections each server process keeps."
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=200, description="Extra connections a process may open at a peak."
+    )
+    analytics_queue_size: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Shopper events waiting to be stored."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = DEVELOPMENT_SECRET

@@ -127,6 +127,7 @@ def test_the_dashboard_counts_the_scripted_shopper_events(
     shopper.post(
         "/cart/lines", data={"variant_id": variant_id, "csrf_token": csrf_of(shopper, "/cart")}
     )
+    assert admin_client.app.state.event_recorder.flush()  # type: ignore[attr-defined]
     page = admin_client.get(f"/operator/showrooms/{showroom_id}/dashboard").text
     assert re.search(r'data-testid="visitors">(\d+)<', page).group(1) == "1"  # type: ignore[union-attr]
     funnel = admin_client.get(f"/operator/showrooms/{showroom_id}/dashboard/funnel.csv").text
@@ -213,6 +214,7 @@ def test_checkout_and_payment_are_counted(
     from vitrine.analytics.models import ShopperEvent
 
     _buy_kiwi_at_home(admin_client)
+    assert admin_client.app.state.event_recorder.flush()  # type: ignore[attr-defined]
     with demo_installation.session_factory() as session:
         kinds = [e.kind for e in session.scalars(select(ShopperEvent).order_by(ShopperEvent.at))]
     assert kinds[-3:] == ["checkout", "payment", "order"]
@@ -270,3 +272,35 @@ def _buy_kiwi_at_home(admin_client: TestClient) -> None:
         "csrf_token": csrf,
     }
     assert shopper.post("/checkout", data=form, follow_redirects=False).status_code == 303
+
+
+def test_the_dashboard_shows_events_that_could_not_be_recorded(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    import threading
+
+    from tests.analytics.test_event_service import gated
+    from vitrine.analytics.event_service import EventRecorder
+
+    showroom_id = _showroom_id(demo_installation)
+    app = admin_client.app
+    app.state.event_recorder.close()  # type: ignore[attr-defined]
+    gate = threading.Event()
+    recorder = EventRecorder(gated(demo_installation, gate), capacity=1)  # type: ignore[arg-type]
+    app.state.event_recorder = recorder  # type: ignore[attr-defined]
+    shopper = TestClient(app)
+    for _ in range(6):  # the writer waits at the gate: one taken, one queued, the rest dropped
+        assert shopper.get("/s/les-halles").status_code == 200
+    dashboard = f"/operator/showrooms/{showroom_id}/dashboard"
+    dropped = re.search(
+        r'data-testid="dropped-events"><strong>(\d+)<', admin_client.get(dashboard).text
+    )
+    assert dropped is not None and int(dropped.group(1)) >= 4
+    gate.set()
+    assert recorder.flush(30)
+    recorder.record("landing", showroom_id=showroom_id)  # carries the counts to the database
+    assert recorder.flush(30)
+    page = admin_client.get(dashboard).text
+    assert f'data-testid="dropped-events"><strong>{dropped.group(1)}<' in page
+    summary = admin_client.get(f"{dashboard}/summary.csv").text
+    assert f"dropped_events,{dropped.group(1)}" in summary

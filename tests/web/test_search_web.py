@@ -135,6 +135,7 @@ def test_the_photo_page_shows_a_match_and_records_the_search(
         data={"csrf_token": "forged"},
     )
     assert forged.status_code == 403
+    assert client.app.state.event_recorder.flush()  # type: ignore[attr-defined]
     with installation.session_factory() as session:
         searches = session.scalars(
             select(ShopperEvent).where(ShopperEvent.kind == "photo_search")

@@ -97,6 +97,7 @@ def test_a_shelf_tag_opens_its_product_and_counts_the_scan(
     response = client.get(f"/p/{code}", follow_redirects=False)
     assert response.headers["location"] == f"/products/{product_id}?via=qr"
     assert client.get("/p/NOSUCHCODE").status_code == 404
+    assert client.app.state.event_recorder.flush()  # type: ignore[attr-defined]
     with demo_installation.session_factory() as session:
         scans = session.scalars(select(ShopperEvent).where(ShopperEvent.kind == "qr_scan")).all()
     assert [(s.product_id, s.source) for s in scans] == [(product_id, "qr")]

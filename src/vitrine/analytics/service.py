@@ -1,62 +1,16 @@
-"""Recording shopper events; a failure to record never reaches the shopper's request."""
+"""Market-test figures from the shopper events (EventRecorder in event_service stores them)."""
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from vitrine.analytics.figures import ProductFunnel, rate
-from vitrine.analytics.models import ShopperEvent
-
-EVENT_KINDS = frozenset(
-    {
-        "landing",
-        "photo_search",
-        "text_search",
-        "qr_scan",
-        "product_view",
-        "add_to_cart",
-        "checkout",
-        "payment",
-        "order",
-        "not_this_one",
-    }
-)
-log = logging.getLogger("vitrine.analytics")
-
-
-def record_event(
-    *,
-    session_factory: sessionmaker[Session],
-    kind: str,
-    showroom_id: str | None = None,
-    product_id: str | None = None,
-    visitor: str = "",
-    source: str = "",
-    detail: dict[str, object] | None = None,
-) -> None:
-    """Store one event in its own short transaction; log and swallow any storage error."""
-    if kind not in EVENT_KINDS:
-        raise ValueError(f"unknown event kind {kind!r}")
-    try:
-        with session_factory() as session, session.begin():
-            session.add(
-                ShopperEvent(
-                    kind=kind,
-                    showroom_id=showroom_id,
-                    product_id=product_id,
-                    visitor=visitor[:64],
-                    source=source[:32],
-                    detail=detail or {},
-                )
-            )
-    except Exception:  # analytics must never break a purchase
-        log.exception("could not record %s event", kind)
+from vitrine.analytics.models import DroppedEvents, ShopperEvent
 
 
 @dataclass(frozen=True)
@@ -76,6 +30,7 @@ class MarketTest:
     funnels: list[ProductFunnel]
     hourly: list[int]  # events per hour of day (UTC), 24 values
     not_found_photos: list[ShopperEvent] = field(default_factory=list)
+    dropped_events: int = 0  # counted because they could not be stored: the figures are low
 
     @property
     def search_success(self) -> float:
@@ -149,6 +104,9 @@ def market_test(
         orders=orders,
         funnels=funnels,
         hourly=hourly,
+        dropped_events=dropped_events(
+            db_session=db_session, showroom_id=showroom_id, start=start, end=end
+        ),
         not_found_photos=[
             e
             for e in events
@@ -165,3 +123,16 @@ def confusion_counts(*, db_session: Session, showroom_id: str) -> dict[str, int]
         .group_by(ShopperEvent.product_id)
     )
     return {str(product_id): int(count) for product_id, count in rows if product_id}
+
+
+def dropped_events(*, db_session: Session, showroom_id: str, start: datetime, end: datetime) -> int:
+    """Events of a showroom over the days of [start, end) that were counted but not stored."""
+    last_day = end.date() if end.time() != time.min else end.date() - timedelta(days=1)
+    total = db_session.scalar(
+        select(func.coalesce(func.sum(DroppedEvents.count), 0)).where(
+            DroppedEvents.showroom_id == showroom_id,
+            DroppedEvents.day >= start.date(),
+            DroppedEvents.day <= last_day,
+        )
+    )
+    return int(total or 0)

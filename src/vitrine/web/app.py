@@ -39,7 +39,7 @@ from vitrine.web.pages import live_host as live_host_pages
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
-from vitrine.web.wiring import attach_engines, load_search_engine
+from vitrine.web.wiring import attach_engines, engines_router, load_search_engine
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -69,6 +69,7 @@ def create_app(
     app.state.installation = installation
     attach_engines(app, installation, gateway, search_engine)
     app.include_router(probes.router)
+    app.include_router(engines_router)
     app.include_router(catalog_api.router, prefix="/api/v1")
     app.include_router(live_api.router, prefix="/api/v1")
     app.include_router(lockers_api.router, prefix="/api/v1")

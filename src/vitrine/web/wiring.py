@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 
+from vitrine.analytics.event_service import EventRecorder
 from vitrine.analytics.review_photos import ReviewPhotos
 from vitrine.installation import Installation
 from vitrine.live.deal_service import LiveOffers
@@ -44,6 +48,20 @@ def attach_engines(
         wait_seconds=settings.search_wait_seconds,
     )
     app.state.review_photos = ReviewPhotos(settings.review_dir, settings.review_photo_days)
+    app.state.event_recorder = EventRecorder(
+        installation.session_factory, capacity=settings.analytics_queue_size
+    )
+
+
+@asynccontextmanager
+async def _engines_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # A clean stop stores the queued analytics events before the process goes.
+    await run_in_threadpool(app.state.event_recorder.close)
+
+
+# Included by create_app for its lifespan: whatever the app's own lifespan, engines stop cleanly.
+engines_router = APIRouter(lifespan=_engines_lifespan)
 
 
 def checkout_desk(request: Request) -> CheckoutDesk:
@@ -54,6 +72,11 @@ def checkout_desk(request: Request) -> CheckoutDesk:
 def live_hub(request: Request) -> LiveHub:
     hub: LiveHub = request.app.state.live_hub
     return hub
+
+
+def event_recorder(request: Request) -> EventRecorder:
+    recorder: EventRecorder = request.app.state.event_recorder
+    return recorder
 
 
 def review_photos(request: Request) -> ReviewPhotos:

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vitrine.analytics.service import record_event
 from vitrine.catalog import service as catalog
 from vitrine.lockers import site_service as lockers
 from vitrine.orders import service as orders
@@ -20,7 +19,7 @@ from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import CART_COOKIE, Shopper, remember, render, shopper_of
-from vitrine.web.wiring import checkout_desk
+from vitrine.web.wiring import checkout_desk, event_recorder
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_CENTRE = (48.8625, 2.3464)  # Les Halles, when the shopper gives no postcode
@@ -54,7 +53,6 @@ def cart_page(request: Request, db_session: SessionDep) -> Response:
 def add_line(
     request: Request,
     db_session: SessionDep,
-    installation: InstallationDep,
     variant_id: Annotated[str, Form(max_length=64)],
     quantity: Annotated[int, Form(ge=-1000, le=1000)] = 1,
     csrf_token: Annotated[str, Form()] = "",
@@ -80,9 +78,8 @@ def add_line(
         return _cart_page(request, db_session, shopper, str(error), 409)
     db_session.commit()
     variant = catalog.get_variant(db_session=db_session, variant_id=variant_id)
-    record_event(
-        session_factory=installation.session_factory,
-        kind="add_to_cart",
+    event_recorder(request).record(
+        "add_to_cart",
         showroom_id=showroom.id if showroom else None,
         product_id=variant.product_id if variant else None,
         visitor=shopper.visitor,
@@ -235,9 +232,8 @@ async def submit_checkout(
         showroom_id=cart.showroom_id if cart else None,
     )
     db_session.close()
-    record_event(
-        session_factory=installation.session_factory,
-        kind="checkout",
+    event_recorder(request).record(
+        "checkout",
         showroom_id=checkout_request.showroom_id,
         visitor=shopper.visitor,
         detail={"delivery": form["delivery_method"]},
@@ -257,9 +253,8 @@ async def submit_checkout(
     except CheckoutRefused as refused:
         return _checkout_page(request, db_session, shopper, form, {}, str(refused), 409)
     if not outcome.replayed:
-        record_event(
-            session_factory=installation.session_factory,
-            kind="payment",
+        event_recorder(request).record(
+            "payment",
             showroom_id=checkout_request.showroom_id,
             visitor=shopper.visitor,
             detail={"paid": outcome.paid, "state": outcome.state},
@@ -268,9 +263,8 @@ async def submit_checkout(
         form["idempotency_key"] = ""  # a new attempt is a new checkout
         message = shopper.t("checkout.payment_declined", reason=outcome.message)
         return _checkout_page(request, db_session, shopper, form, {}, message, 402)
-    record_event(
-        session_factory=installation.session_factory,
-        kind="order",
+    event_recorder(request).record(
+        "order",
         showroom_id=checkout_request.showroom_id,
         visitor=shopper.visitor,
         detail={"state": outcome.state},

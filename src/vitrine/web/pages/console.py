@@ -25,7 +25,7 @@ from vitrine.web.market_test import market_test_of
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
 from vitrine.web.uploads import read_limited
-from vitrine.web.wiring import review_photos
+from vitrine.web.wiring import event_recorder, review_photos
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
 MAX_SKU_FILE_BYTES = 1024 * 1024
@@ -327,6 +327,7 @@ def dashboard(
             "not_bought": picked_up_not_bought(figures.funnels),
             "funnel_svg": charts.funnel_chart(interest).decode(),
             "hourly_svg": charts.hourly_chart(figures.hourly).decode(),
+            "dropped": figures.dropped_events + event_recorder(request).pending_drops(showroom.id),
         },
     )
 
@@ -378,6 +379,7 @@ def _csv_rows(table: str, figures: MarketTest) -> list[list[Any]]:
             ["qr_scans", figures.qr_scans],
             ["text_searches", figures.text_searches],
             ["orders", figures.orders],
+            ["dropped_events", figures.dropped_events],
         ]
     raise HTTPException(status_code=404, detail="tables: summary, funnel, hourly")
 

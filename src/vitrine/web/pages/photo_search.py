@@ -9,7 +9,6 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from vitrine.analytics.service import record_event
 from vitrine.catalog import service as catalog
 from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.pipeline import SearchAnswer
@@ -21,7 +20,7 @@ from vitrine.web.search_gate import SearchBusy
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import render, shopper_of
 from vitrine.web.uploads import read_limited
-from vitrine.web.wiring import review_photos, search_engine, search_gate
+from vitrine.web.wiring import event_recorder, review_photos, search_engine, search_gate
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,9 +81,8 @@ async def photo_search(
     }
     # Kept (for a limited time) so a "not found" or a "not this one" can be reviewed.
     detail["photo_key"] = review_photos(request).keep(_review_copy(data))
-    record_event(
-        session_factory=installation.session_factory,
-        kind="photo_search",
+    event_recorder(request).record(
+        "photo_search",
         showroom_id=showroom.id,
         product_id=detail["top_product"] if not answer.not_found else None,  # type: ignore[arg-type]
         visitor=shopper.visitor,
@@ -114,7 +112,6 @@ def not_this_one(
     slug: str,
     request: Request,
     db_session: SessionDep,
-    installation: InstallationDep,
     product_id: Annotated[str, Form(max_length=32)],
     search_id: Annotated[str, Form(max_length=64)] = "",
     csrf_token: Annotated[str, Form()] = "",
@@ -125,9 +122,8 @@ def not_this_one(
         raise HTTPException(status_code=404, detail="This showroom does not exist.")
     shopper = shopper_of(request, db_session)
     photo = search_id if review_photos(request).path_of(search_id) else None
-    record_event(
-        session_factory=installation.session_factory,
-        kind="not_this_one",
+    event_recorder(request).record(
+        "not_this_one",
         showroom_id=showroom.id,
         product_id=product_id,
         visitor=shopper.visitor,

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vitrine.analytics.service import record_event
 from vitrine.catalog import service as catalog
 from vitrine.catalog import stock_service as stock
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
-from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.dependencies import SessionDep
 from vitrine.web.i18n import LANGUAGE_COOKIE, available_languages
 from vitrine.web.pages.templating import templates
 from vitrine.web.presenters import product_read
@@ -25,6 +24,7 @@ from vitrine.web.shopper import (
     render,
     shopper_of,
 )
+from vitrine.web.wiring import event_recorder
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,15 +47,12 @@ def _showroom(db_session: SessionDep, slug: str) -> Showroom:
 
 
 @router.get("/s/{slug}", response_class=HTMLResponse)
-def showroom_page(
-    slug: str, request: Request, db_session: SessionDep, installation: InstallationDep
-) -> Response:
+def showroom_page(slug: str, request: Request, db_session: SessionDep) -> Response:
     showroom = _showroom(db_session, slug)
     shopper = shopper_of(request, db_session)
     products = showrooms.displayed_products(db_session=db_session, showroom=showroom)
-    record_event(
-        session_factory=installation.session_factory,
-        kind="landing",
+    event_recorder(request).record(
+        "landing",
         showroom_id=showroom.id,
         visitor=shopper.visitor,
     )
@@ -79,16 +76,14 @@ def text_search(
     slug: str,
     request: Request,
     db_session: SessionDep,
-    installation: InstallationDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     showroom = _showroom(db_session, slug)
     shopper = shopper_of(request, db_session)
     shown = showrooms.displayed_product_ids(db_session=db_session, showroom=showroom)
     found = catalog.find_products(db_session=db_session, query=q, product_ids=shown)
-    record_event(
-        session_factory=installation.session_factory,
-        kind="text_search",
+    event_recorder(request).record(
+        "text_search",
         showroom_id=showroom.id,
         visitor=shopper.visitor,
         detail={"query": q, "results": len(found)},
@@ -109,16 +104,13 @@ def text_search(
 
 
 @router.get("/p/{code}")
-def shelf_tag_landing(
-    code: str, request: Request, db_session: SessionDep, installation: InstallationDep
-) -> Response:
+def shelf_tag_landing(code: str, request: Request, db_session: SessionDep) -> Response:
     tag = showrooms.find_shelf_tag(db_session=db_session, code=code[:16])
     if tag is None:
         raise HTTPException(status_code=404, detail="This shelf tag is unknown.")
     showroom = showrooms.get_showroom(db_session=db_session, showroom_id=tag.showroom_id)
-    record_event(
-        session_factory=installation.session_factory,
-        kind="qr_scan",
+    event_recorder(request).record(
+        "qr_scan",
         showroom_id=tag.showroom_id,
         product_id=tag.product_id,
         visitor=getattr(request.state, "visitor", ""),
@@ -136,7 +128,6 @@ def product_page(
     product_id: str,
     request: Request,
     db_session: SessionDep,
-    installation: InstallationDep,
     via: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     product = catalog.get_product(db_session=db_session, product_id=product_id)
@@ -149,9 +140,8 @@ def product_page(
     availability = stock.available_by_variant(
         db_session=db_session, variant_ids=[v.id for v in product.variants]
     )
-    record_event(
-        session_factory=installation.session_factory,
-        kind="product_view",
+    event_recorder(request).record(
+        "product_view",
         showroom_id=showroom.id if showroom else None,
         product_id=product.id,
         visitor=shopper.visitor,
