@@ -174,7 +174,8 @@ def test_lockers_pmedian_solves_an_orlib_file(tmp_path: Path) -> None:
     code, output = _run("lockers", "pmedian", str(instance), "--json")
     assert code == 0, output
     last = json.loads(output.strip().splitlines()[-1])
-    assert set(last) == {"instance", "objective", "seconds"}
+    assert set(last) == {"instance", "objective", "lower_bound", "gap", "proven", "seconds"}
+    assert last["proven"] is True and last["lower_bound"] == last["objective"]
     assert _run("lockers", "pmedian", str(tmp_path / "none.txt"))[0] == 1
 
 

@@ -137,9 +137,12 @@ def _demand_from_orders(out_dir: Path) -> Path:
 def lockers_pmedian(
     file: Annotated[Path, typer.Argument(help="An OR-Library p-median instance (pmedN.txt).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line last.")] = False,
-    seconds: Annotated[float, typer.Option(min=1, help="Time limit.")] = 600.0,
+    seconds: Annotated[
+        float,
+        typer.Option(min=1, help="Time limit: then the best solution and bound are reported."),
+    ] = 600.0,
 ) -> None:
-    """Solve an OR-Library p-median instance to proven optimality (benchmark of the planner)."""
+    """Solve an OR-Library p-median instance: objective, lower bound, gap, proven or not."""
     import json
 
     from vitrine.lockers.planning.commands import pmedian_lines, run_pmedian_command
@@ -154,13 +157,8 @@ def lockers_pmedian(
     for line in pmedian_lines(result):
         out.print(line, highlight=False)
     if as_json:
-        objective = float(result["objective"])  # type: ignore[arg-type]
-        whole = int(objective) if objective.is_integer() else objective
-        print(
-            json.dumps(
-                {"instance": result["instance"], "objective": whole, "seconds": result["seconds"]}
-            )
-        )
+        keys = ("instance", "objective", "lower_bound", "gap", "proven", "seconds")
+        print(json.dumps({key: result[key] for key in keys}))
 
 
 @lockers_app.command("housekeeping")

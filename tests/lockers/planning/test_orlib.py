@@ -37,8 +37,8 @@ def test_tiny_instance_reaches_the_brute_force_optimum() -> None:
     distance, p = floyd_warshall_from_text(TINY.read_text())
     optimum = min(distance[:, list(c)].min(axis=1).sum() for c in combinations(range(12), p))
     result = solve_orlib_pmedian(TINY)
-    assert result.optimal
-    assert result.objective == optimum
+    assert result.proven
+    assert result.lower_bound == result.objective == optimum
     assert len(result.medians) == p
     assert solve_orlib_textbook(TINY).objective == pytest.approx(optimum)
 
@@ -53,7 +53,9 @@ def test_the_last_occurrence_of_an_edge_counts() -> None:
 
 def test_command_result_has_what_the_cli_prints() -> None:
     result = run_pmedian_command(TINY)
-    assert {"instance", "objective", "seconds"} <= set(result)
+    assert {"instance", "objective", "lower_bound", "gap", "proven", "seconds"} <= set(result)
+    assert result["proven"] is True
+    assert result["gap"] == 0.0
     assert result["instance"] == "tiny_pmed"
     assert pmedian_lines(result)[1].endswith("(proven optimal)")
 

@@ -48,7 +48,11 @@ def run_pmedian_command(path: str | Path, seconds: float = 600.0) -> dict[str, o
 
 def pmedian_lines(result: dict[str, object]) -> list[str]:
     """Human-readable lines for a p-median result (the CLI prints them, then JSON if asked)."""
-    state = "proven optimal" if result["optimal"] else f"best bound {result['bound']}"
+    state = (
+        "proven optimal"
+        if result["proven"]
+        else f"not proven: lower bound {result['lower_bound']}, gap {result['gap']:.4%}"
+    )
     return [
         f"instance {result['instance']}: n={result['n']} p={result['p']}",
         f"objective {result['objective']:g} ({state})",

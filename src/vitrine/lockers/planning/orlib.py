@@ -89,27 +89,37 @@ class OrlibResult:
     n: int
     p: int
     objective: float
-    bound: float
-    optimal: bool
+    lower_bound: float
+    proven: bool
     seconds: float
     heuristic_objective: float
     medians: list[int]
     method: str
 
+    @property
+    def gap(self) -> float:
+        """(objective - lower_bound) / objective: 0 when proven optimal."""
+        return max(0.0, self.objective - self.lower_bound) / max(abs(self.objective), 1e-9)
+
     def as_dict(self) -> dict[str, object]:
-        """JSON-ready summary; `objective` and `seconds` are what the CLI's --json prints."""
+        """JSON-ready summary, what the CLI's --json prints."""
         return {
             "instance": self.instance,
-            "objective": self.objective,
+            "objective": _number(self.objective),
+            "lower_bound": _number(self.lower_bound),
+            "gap": round(self.gap, 6),
+            "proven": self.proven,
             "seconds": round(self.seconds, 3),
             "n": self.n,
             "p": self.p,
-            "bound": self.bound,
-            "optimal": self.optimal,
             "heuristic_objective": self.heuristic_objective,
             "medians": self.medians,
             "method": self.method,
         }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 def solve_orlib_pmedian(path: str | Path, seconds: float = 600.0) -> OrlibResult:
@@ -135,12 +145,12 @@ def solve_orlib_pmedian(path: str | Path, seconds: float = 600.0) -> OrlibResult
         n=instance.n,
         p=instance.p,
         objective=round(exact.objective, 6),
-        bound=round(exact.bound, 6),
-        optimal=exact.optimal,
+        lower_bound=round(exact.bound, 6),
+        proven=exact.optimal,
         seconds=time.perf_counter() - began,
         heuristic_objective=heuristic.objective,
         medians=(np.flatnonzero(exact.is_open) + 1).tolist(),
-        method=f"greedy + interchange, radius formulation ({exact.solver}, {exact.rounds} rounds)",
+        method=f"greedy + interchange, then {exact.solver} ({exact.rounds} MIP rounds)",
     )
 
 
