@@ -220,6 +220,13 @@ def demo(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open a browser.")
     ] = False,
+    untaught: Annotated[
+        bool,
+        typer.Option(
+            "--untaught",
+            help="First start only: no in-store photos, the search knows the catalog images.",
+        ),
+    ] = False,
 ) -> None:
     """Create the data dir, migrate, load the demo catalog and serve the demo showroom."""
     from vitrine.db import transaction
@@ -233,6 +240,7 @@ def demo(
                 media=installation.media,
                 data_dir=settings.data_dir,
                 currency=settings.currency,
+                taught=not untaught,
             )
             showroom_path = f"/s/{loaded.showroom.slug}"
             if loaded.catalog_report is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,13 @@ from vitrine.accounts.service import count_operators, create_operator
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.importer import read_catalog_file
 from vitrine.catalog.models import Product
-from vitrine.catalog.service import ImportReport, import_catalog, list_products, set_rate
+from vitrine.catalog.service import (
+    ImportReport,
+    add_enrollment_photos,
+    import_catalog,
+    list_products,
+    set_rate,
+)
 from vitrine.lockers import site_service as lockers
 from vitrine.media import MediaStore
 from vitrine.showrooms.models import Showroom
@@ -25,7 +32,11 @@ from vitrine.showrooms.service import (
     put_on_display,
 )
 
-DEMO_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"
+DEMO_DATA = Path(__file__).resolve().parent / "data"
+DEMO_CATALOG = DEMO_DATA / "catalog.json"
+# In-store photos of each demo product (3 per product, Grocery train split, see its NOTICE):
+# catalog image -> photos. They teach the search at first start, as a shop's staff would.
+DEMO_INSTORE = DEMO_DATA / "instore.json"
 DEMO_SHOWROOM_SLUG = "les-halles"
 DEMO_OPERATOR_EMAIL = "operator@vitrine.local"
 OPERATOR_LOGIN_FILE = "demo-operator-login.txt"
@@ -52,8 +63,19 @@ class DemoLoad:
     operator_password: str | None  # None when the operator existed before and its password is gone
 
 
-def load_demo(*, db_session: Session, media: MediaStore, data_dir: Path, currency: str) -> DemoLoad:
-    """Import the demo catalog (once), open the demo showroom and create the first operator."""
+def load_demo(
+    *,
+    db_session: Session,
+    media: MediaStore,
+    data_dir: Path,
+    currency: str,
+    taught: bool = False,
+) -> DemoLoad:
+    """Import the demo catalog (once), open the demo showroom and create the first operator.
+
+    ``taught``: the first load also enrolls the shipped in-store photos of every product (the
+    search then answers like a shop whose staff photographed its display).
+    """
     showroom = get_showroom_by_slug(db_session=db_session, slug=DEMO_SHOWROOM_SLUG)
     report = None
     if showroom is None:
@@ -72,6 +94,8 @@ def load_demo(*, db_session: Session, media: MediaStore, data_dir: Path, currenc
         )
         ensure_shelf_tags(db_session=db_session, showroom=showroom)
         _stock_and_rates(db_session, products)
+        if taught:
+            _enroll_instore_photos(db_session, media, showroom, products)
     password = _ensure_operator(db_session=db_session, data_dir=data_dir)
     return DemoLoad(showroom, report, DEMO_OPERATOR_EMAIL, password)
 
@@ -89,6 +113,32 @@ def _ensure_operator(*, db_session: Session, data_dir: Path) -> str | None:
     login_file.write_text(password + "\n")
     os.chmod(login_file, 0o600)
     return password
+
+
+def demo_instore_photos() -> dict[str, list[Path]]:
+    """SKU -> the shipped in-store photos of that demo product."""
+    catalog = json.loads(DEMO_CATALOG.read_text())
+    photos = json.loads(DEMO_INSTORE.read_text())
+    return {
+        product["sku"]: [DEMO_DATA / name for name in photos.get(product["images"][0], [])]
+        for product in catalog["products"]
+    }
+
+
+def _enroll_instore_photos(
+    db_session: Session, media: MediaStore, showroom: Showroom, products: list[Product]
+) -> None:
+    photos_of = demo_instore_photos()
+    for product in products:
+        paths = photos_of.get(product.sku, [])
+        if paths:
+            add_enrollment_photos(
+                db_session=db_session,
+                media=media,
+                product_id=product.id,
+                showroom_id=showroom.id,
+                photos=[path.read_bytes() for path in paths],
+            )
 
 
 def _stock_and_rates(db_session: Session, products: list[Product]) -> None:
