@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     pickup_reminder_hours: float = Field(default=24, ge=0, description="Reminder before expiry.")
     reservation_minutes: float = Field(default=30, gt=0, description="Unpaid locker hold.")
     locker_fallback_km: float = Field(default=3.0, ge=0, description="Reach of the fallback.")
+    checkout_recovery_minutes: float = Field(
+        default=5,
+        ge=0,
+        description="Age after which housekeeping settles an order a crash left in 'placed'.",
+    )
     redis_url: str = Field(
         default="",
         description="Redis for live-shopping fan-out across processes; empty means in-process.",
@@ -107,6 +112,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def sandbox_ledger(self) -> Path:
+        """The sandbox payment gateway's own ledger (another system's data, not ours)."""
+        return self.data_dir / "sandbox-gateway.sqlite3"
 
     @property
     def review_dir(self) -> Path:

@@ -84,7 +84,7 @@ def shop(installation: Installation) -> Shop:
             compartments={"S": 1, "M": 1},
         )  # fmt: skip
         site_id = site.id
-    gateway = SandboxGateway()
+    gateway = SandboxGateway(installation.settings.sandbox_ledger)
     desk = CheckoutDesk(
         session_factory=installation.session_factory,
         gateway=gateway,

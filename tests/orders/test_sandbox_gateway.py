@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vitrine.orders.payments import CardDetails, ChargeRequest
@@ -44,3 +46,17 @@ def test_luhn() -> None:
     assert luhn_valid("4242424242424242")
     assert not luhn_valid("4242424242424243")
     assert not luhn_valid("42")
+
+
+def test_the_ledger_outlives_the_gateway_that_wrote_it(tmp_path: Path) -> None:
+    ledger = tmp_path / "sandbox-gateway.sqlite3"
+    first = _charge(SandboxGateway(ledger), "4242424242424242", "kept")
+    declined = _charge(SandboxGateway(ledger), "4000000000000002", "refused")
+    after_a_restart = SandboxGateway(ledger)
+    assert after_a_restart.find_charge("kept") == first
+    assert after_a_restart.find_charge("refused") == declined
+    assert after_a_restart.find_charge("never-sent") is None
+    assert _charge(after_a_restart, "4242424242424242", "kept") == first
+    assert after_a_restart.charges_captured == 1
+    assert after_a_restart.refund(first.gateway_reference, 1000, "refund-kept")  # type: ignore[attr-defined]
+    assert after_a_restart.captured_references() == set()

@@ -350,6 +350,7 @@ def _run_workers(settings: Settings) -> None:
 
 
 # The capability command groups register themselves on the groups above.
+from vitrine.cli import housekeeping as _housekeeping_commands  # noqa: E402, F401
 from vitrine.cli import lockers as _lockers_commands  # noqa: E402, F401
 from vitrine.cli import search as _search_commands  # noqa: E402, F401
 

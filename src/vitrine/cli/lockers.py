@@ -159,22 +159,3 @@ def lockers_pmedian(
     if as_json:
         keys = ("instance", "objective", "lower_bound", "gap", "proven", "seconds")
         print(json.dumps({key: result[key] for key in keys}))
-
-
-@lockers_app.command("housekeeping")
-def lockers_housekeeping() -> None:
-    """Expire unpaid reservations, send reminders, return uncollected parcels, send the outbox."""
-    from vitrine.lockers.flows import housekeeping
-    from vitrine.lockers.policy import policy_from_settings
-    from vitrine.notifications.senders import LogSender
-
-    settings = current_settings()
-    with opened(settings) as installation, installation.session_factory() as session:
-        report = housekeeping(
-            db_session=session, policy=policy_from_settings(settings), sender=LogSender()
-        )
-    out.print(
-        f"{report.reservations_expired} reservations expired, {report.reminders} reminders, "
-        f"{report.returned_to_sender} parcels returned to sender, "
-        f"{report.messages_sent} messages sent"
-    )

@@ -1,16 +1,20 @@
 """Checkout across capabilities: order, stock, locker hold, payment and notification.
 
-Each step commits before the next talks to the outside (the locker desk, the payment gateway),
-so a crash leaves a placed order to retry or cancel, never a charge without an order. The
+Each step commits before the next talks to the outside (the locker desk, the payment gateway):
+the order and its stock, the locker hold, the payment attempt (payment_service.py), then the
+charge outside any transaction, then settling. A crash at any step leaves a placed order that
+the reconciler (recovery_service.py) completes or cancels from what the gateway knows. The
 shopper's idempotency key is unique in the database: a double click or a retried request
-finds the first order and never charges twice.
+finds the first order and never charges twice; a retry of a placed order takes the
+reconciler's path.
 """
 
 from __future__ import annotations
 
-import contextlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -20,14 +24,33 @@ from vitrine.catalog import stock_service as stock
 from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.lockers.policy import LockerPolicy
-from vitrine.notifications import service as outbox
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, validate_details
-from vitrine.orders.models import Order, OrderEvent, OrderLine, Payment
+from vitrine.orders.models import Order, OrderEvent, OrderLine
 from vitrine.orders.offers import OfferUnavailable
+from vitrine.orders.outcomes import CONFIRMING, CheckoutOutcome, CheckoutRefused
 from vitrine.orders.parcels import parcel_size
-from vitrine.orders.payments import CardDetails, ChargeRequest, ChargeResult, PaymentGateway
-from vitrine.orders.states import CANCELLED, PAID, PLACED, REFUNDED
+from vitrine.orders.payment_service import (
+    cancel_placed,
+    outcome_of,
+    record_attempt,
+    release_line,
+    settle,
+)
+from vitrine.orders.payments import CardDetails, GatewayUnavailable, PaymentGateway
+from vitrine.orders.recovery_service import recover_order
+from vitrine.orders.states import PLACED
+
+__all__ = [
+    "CheckoutDesk",
+    "CheckoutOutcome",
+    "CheckoutRefused",
+    "CheckoutRequest",
+    "NoOffers",
+    "OfferDesk",
+    "checkout",
+    "release_line",
+]
 
 
 class OfferDesk(Protocol):
@@ -60,19 +83,6 @@ class NoOffers:
         return None
 
 
-class CheckoutRefused(ValueError):
-    """The checkout cannot go ahead (the message is for the shopper; the cart is kept)."""
-
-
-@dataclass(frozen=True)
-class CheckoutOutcome:
-    tracking_token: str
-    state: str
-    paid: bool
-    message: str = ""
-    replayed: bool = False
-
-
 @dataclass(frozen=True)
 class CheckoutRequest:
     cart_id: str
@@ -90,6 +100,12 @@ class CheckoutDesk:
     gateway: PaymentGateway
     locker_policy: LockerPolicy
     offers: OfferDesk = field(default_factory=NoOffers)
+    # How long a placed order may wait for its own checkout before the reconciler settles it;
+    # longer than any gateway call can take.
+    stale_after: timedelta = timedelta(minutes=5)
+    # Called with the name of each step once it is durable ("attempt_recorded", "charged",
+    # "settled"): where the fault tests stop a checkout, and nothing in production.
+    checkpoint: Callable[[str], None] = field(default=lambda step: None)
 
 
 def checkout(*, desk: CheckoutDesk, request: CheckoutRequest) -> CheckoutOutcome:
@@ -108,8 +124,8 @@ def checkout(*, desk: CheckoutDesk, request: CheckoutRequest) -> CheckoutOutcome
         return replay
     if details.delivery_method == "locker":
         _hold_locker(desk, order_id, details)
-    result = _charge(desk, order_id, request.card)
-    return _settle(desk, order_id, result, request.cart_id)
+    desk.checkpoint("placed")
+    return _charge(desk, order_id, request.card)
 
 
 def _earlier_outcome(desk: CheckoutDesk, key: str) -> CheckoutOutcome | None:
@@ -117,9 +133,10 @@ def _earlier_outcome(desk: CheckoutDesk, key: str) -> CheckoutOutcome | None:
         order = orders.get_order_by_idempotency_key(db_session=session, key=key)
         if order is None:
             return None
-        return CheckoutOutcome(
-            order.tracking_token, order.state, order.state not in (PLACED, CANCELLED), replayed=True
-        )
+        order_id, state = order.id, order.state
+    if state == PLACED:  # its first request died, or is still running
+        return recover_order(desk, order_id, replayed=True)
+    return outcome_of(desk, order_id, replayed=True)
 
 
 def _place_order(desk: CheckoutDesk, request: CheckoutRequest, details: CheckoutDetails) -> str:
@@ -151,6 +168,7 @@ def _new_order(request: CheckoutRequest, details: CheckoutDetails, view: orders.
         tracking_token=secrets.token_urlsafe(24),
         idempotency_key=request.idempotency_key,
         showroom_id=request.showroom_id,
+        cart_id=request.cart_id or None,
         state=PLACED,
         email=details.email,
         phone=details.phone,
@@ -196,118 +214,23 @@ def _hold_locker(desk: CheckoutDesk, order_id: str, details: CheckoutDetails) ->
                 policy=desk.locker_policy,
             )
         except LockerError as error:
-            _cancel(desk, order_id, f"locker unavailable: {error}")
+            cancel_placed(desk, order_id, f"locker unavailable: {error}")
             raise CheckoutRefused(
                 "this parcel locker has just become full: please choose another one"
             ) from error
 
 
-def _charge(desk: CheckoutDesk, order_id: str, card: CardDetails) -> ChargeResult:
-    with desk.session_factory() as session:
-        order = session.get(Order, order_id)
-        assert order is not None
-        request = ChargeRequest(
-            order.total_minor,
-            order.currency,
-            card,
-            f"order-{order.id}",
-            f"Vitrine order {order.id[:8]}",
-        )
-    return desk.gateway.charge(request)
-
-
-def _settle(
-    desk: CheckoutDesk, order_id: str, result: ChargeResult, cart_id: str
-) -> CheckoutOutcome:
-    with desk.session_factory() as session, session.begin():
-        order = session.get(Order, order_id)
-        assert order is not None
-        order.payments.append(_payment_row(desk, order, result))
-        if result.succeeded:
-            orders.move_order(
-                db_session=session, order=order, target=PAID, actor=f"payment:{desk.gateway.name}"
-            )
-            orders.empty_cart(db_session=session, cart_id=cart_id)
-            _announce_confirmation(session, order)
-        token, locker = order.tracking_token, order.delivery_method == "locker"
-    if not result.succeeded:
-        _cancel(desk, order_id, f"payment declined: {result.decline_code}")
-        return CheckoutOutcome(token, CANCELLED, False, result.message)
-    if locker:
-        try:
-            with desk.session_factory() as session:
-                lockers.confirm_reservation(
-                    db_session=session, order_ref=order_id, policy=desk.locker_policy
-                )
-        except LockerError as error:
-            return _refund_unlockered(desk, order_id, result, str(error), token)
-    return CheckoutOutcome(token, PAID, True)
-
-
-def _refund_unlockered(
-    desk: CheckoutDesk, order_id: str, result: ChargeResult, reason: str, token: str
-) -> CheckoutOutcome:
-    """The hold lapsed before the payment landed and the site filled up: refund in full."""
-    with desk.session_factory() as session, session.begin():
-        order = session.get(Order, order_id)
-        assert order is not None
-        desk.gateway.refund(result.gateway_reference, order.total_minor, f"refund-{order.id}")
-        orders.move_order(
-            db_session=session,
-            order=order,
-            target=REFUNDED,
-            actor="checkout",
-            note=f"locker full after payment: {reason}",
-        )
-        for line in order.lines:
-            release_line(desk, session, line)
-    message = "The parcel locker filled up while you paid: you have been refunded in full."
-    return CheckoutOutcome(token, REFUNDED, False, message)
-
-
-def _payment_row(desk: CheckoutDesk, order: Order, result: ChargeResult) -> Payment:
-    return Payment(
-        gateway=desk.gateway.name,
-        gateway_reference=result.gateway_reference,
-        idempotency_key=f"order-{order.id}-{len(order.payments)}",
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        status="captured" if result.succeeded else "declined",
-        decline_code=result.decline_code,
-    )
-
-
-def _cancel(desk: CheckoutDesk, order_id: str, note: str) -> None:
-    """Cancel a placed order: its stock and any locker hold go back."""
-    with desk.session_factory() as session, session.begin():
-        order = session.get(Order, order_id)
-        assert order is not None
-        if order.state != PLACED:
-            return
-        orders.move_order(
-            db_session=session, order=order, target=CANCELLED, actor="checkout", note=note
-        )
-        for line in order.lines:
-            release_line(desk, session, line)
-    # No hold to give back after a home delivery order or a failed hold: nothing to do then.
-    with desk.session_factory() as session, contextlib.suppress(LockerError):
-        lockers.cancel_reservation(db_session=session, order_ref=order_id)
-
-
-def release_line(desk: CheckoutDesk, session: Session, line: OrderLine) -> None:
-    stock.release(db_session=session, variant_id=line.variant_id, quantity=line.quantity)
-    if line.offer_ref:
-        desk.offers.release(db_session=session, offer_ref=line.offer_ref, quantity=line.quantity)
-
-
-def _announce_confirmation(session: Session, order: Order) -> None:
-    lines = "\n".join(
-        f"- {line.quantity} x {line.product_name} {line.variant_label}" for line in order.lines
-    )
-    outbox.enqueue(
-        db_session=session,
-        channel="email" if order.email else "sms",
-        recipient=order.email or order.phone,
-        subject="Your Vitrine order is confirmed",
-        body=f"Thank you! We have your order:\n{lines}\nTrack it: /orders/{order.tracking_token}",
-    )
+def _charge(desk: CheckoutDesk, order_id: str, card: CardDetails) -> CheckoutOutcome:
+    """Attempt recorded, charge outside any transaction, answer settled."""
+    request = record_attempt(desk, order_id, card)
+    if request is None:  # settled or cancelled meanwhile (a retry, the reconciler)
+        return outcome_of(desk, order_id)
+    desk.checkpoint("attempt_recorded")
+    try:
+        result = desk.gateway.charge(request)
+    except GatewayUnavailable:
+        return outcome_of(desk, order_id, message=CONFIRMING)  # the reconciler will ask later
+    desk.checkpoint("charged")
+    outcome = settle(desk, order_id, result, actor=f"payment:{desk.gateway.name}")
+    desk.checkpoint("settled")
+    return outcome

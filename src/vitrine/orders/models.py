@@ -69,6 +69,8 @@ class Order(Base):
     postcode: Mapped[str] = mapped_column(String(16), default="", nullable=False)
     city: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     locker_site_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The cart the order came from, emptied when the payment is confirmed (maybe by recovery).
+    cart_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     total_minor: Mapped[int] = mapped_column(Integer, nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     created_at: Mapped[datetime] = created_at_column()
@@ -123,10 +125,20 @@ class OrderEvent(Base):
     at: Mapped[datetime] = created_at_column()
 
 
+PAYMENT_STATUSES = ("pending", "captured", "declined", "refunded", "abandoned")
+
+
 class Payment(Base):
+    """One payment attempt: recorded `pending` (committed) before the gateway is asked, then
+    settled: `captured`, `declined`, `abandoned` (the gateway never charged its key) or later
+    `refunded`. `idempotency_key` is the key the gateway was given."""
+
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("status IN ('captured', 'declined', 'refunded')", name="known_status"),
+        CheckConstraint(
+            "status IN ('pending', 'captured', 'declined', 'refunded', 'abandoned')",
+            name="known_status",
+        ),
     )
 
     id: Mapped[str] = id_column()
@@ -141,3 +153,4 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     decline_code: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     created_at: Mapped[datetime] = created_at_column()
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

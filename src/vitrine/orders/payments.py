@@ -34,11 +34,21 @@ class ChargeResult:
     message: str = ""
 
 
+class GatewayUnavailable(RuntimeError):
+    """The gateway did not answer (network, timeout): whether it charged is not known yet."""
+
+
 class PaymentGateway(Protocol):
-    """Authorize-and-capture in one call; the same idempotency key never charges twice."""
+    """Authorize-and-capture in one call; the same idempotency key never charges twice.
+
+    `find_charge` answers "did you charge key K?" (the first answer given for K, or None if K
+    was never charged or refused), which is how an interrupted checkout is settled later.
+    """
 
     name: str
 
     def charge(self, request: ChargeRequest) -> ChargeResult: ...
+
+    def find_charge(self, idempotency_key: str) -> ChargeResult | None: ...
 
     def refund(self, gateway_reference: str, amount_minor: int, idempotency_key: str) -> bool: ...

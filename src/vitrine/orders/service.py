@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.models import Product, Variant
@@ -230,6 +231,27 @@ def move_order(
     order.events.append(OrderEvent(from_state=order.state, to_state=target, actor=actor, note=note))
     order.state = target
     db_session.flush()
+
+
+def move_order_from(
+    *, db_session: Session, order: Order, expected: str, target: str, actor: str, note: str = ""
+) -> bool:
+    """Move an order from `expected` to `target` with one conditional UPDATE: of two processes
+    settling the same order at once (a checkout, a retry, the reconciler) exactly one wins."""
+    check_transition(expected, target)
+    moved = db_session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state == expected)
+        .values(state=target)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db_session.refresh(order)
+        return False
+    set_committed_value(order, "state", target)
+    order.events.append(OrderEvent(from_state=expected, to_state=target, actor=actor, note=note))
+    db_session.flush()
+    return True
 
 
 def units_sold_by_product(

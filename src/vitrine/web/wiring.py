@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -37,9 +38,10 @@ def attach_engines(
     )
     app.state.checkout_desk = CheckoutDesk(
         session_factory=installation.session_factory,
-        gateway=gateway or SandboxGateway(),
+        gateway=gateway or SandboxGateway(settings.sandbox_ledger),
         locker_policy=policy_from_settings(settings),
         offers=LiveOffers(hub=app.state.live_hub),
+        stale_after=timedelta(minutes=settings.checkout_recovery_minutes),
     )
     app.state.search_engine = search_engine
     app.state.search_gate = SearchGate(

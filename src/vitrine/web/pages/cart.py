@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from vitrine.catalog import service as catalog
 from vitrine.lockers import site_service as lockers
@@ -222,6 +223,13 @@ async def submit_checkout(
     raw = await request.form()
     check_csrf(request, str(raw.get("csrf_token", "")))
     form = {name: str(raw.get(name, ""))[:300] for name in FORM_FIELDS}
+    # The database and the payment gateway are waited on in the thread pool, never on the loop.
+    return await run_in_threadpool(_checkout_submitted, request, db_session, installation, form)
+
+
+def _checkout_submitted(
+    request: Request, db_session: SessionDep, installation: InstallationDep, form: dict[str, str]
+) -> Response:
     shopper = shopper_of(request, db_session)
     cart = orders.get_cart(db_session=db_session, cart_id=shopper.cart_id)
     checkout_request = CheckoutRequest(

@@ -1,0 +1,68 @@
+"""`vitrine housekeeping` (every periodic job) and `vitrine lockers housekeeping`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vitrine.cli import app, current_settings, lockers_app, opened, out
+
+if TYPE_CHECKING:
+    from vitrine.installation import Installation
+
+
+@app.command("housekeeping")
+def housekeeping() -> None:
+    """Every periodic job: settle checkouts a crash interrupted, then the lockers' jobs."""
+    with opened(current_settings()) as installation:
+        _reconcile_checkouts(installation)
+        _locker_housekeeping(installation)
+
+
+@lockers_app.command("housekeeping")
+def lockers_housekeeping() -> None:
+    """Expire unpaid reservations, send reminders, return uncollected parcels, send the outbox."""
+    with opened(current_settings()) as installation:
+        _locker_housekeeping(installation)
+
+
+def _reconcile_checkouts(installation: Installation) -> None:
+    from datetime import timedelta
+
+    from vitrine.live.deal_service import LiveOffers
+    from vitrine.lockers.policy import policy_from_settings
+    from vitrine.orders.flows import CheckoutDesk
+    from vitrine.orders.recovery_service import reconcile
+    from vitrine.orders.sandbox_gateway import SandboxGateway
+
+    settings = installation.settings
+    desk = CheckoutDesk(
+        session_factory=installation.session_factory,
+        gateway=SandboxGateway(settings.sandbox_ledger),
+        locker_policy=policy_from_settings(settings),
+        offers=LiveOffers(),
+        stale_after=timedelta(minutes=settings.checkout_recovery_minutes),
+    )
+    report = reconcile(desk)
+    out.print(
+        f"{report.completed} interrupted checkouts completed (charged), "
+        f"{report.cancelled} cancelled (not charged), {report.waiting} waiting for the gateway, "
+        f"{report.lockers_confirmed} locker holds confirmed for paid orders"
+    )
+
+
+def _locker_housekeeping(installation: Installation) -> None:
+    from vitrine.lockers.flows import housekeeping as locker_jobs
+    from vitrine.lockers.policy import policy_from_settings
+    from vitrine.notifications.senders import LogSender
+
+    with installation.session_factory() as session:
+        report = locker_jobs(
+            db_session=session,
+            policy=policy_from_settings(installation.settings),
+            sender=LogSender(),
+        )
+    out.print(
+        f"{report.reservations_expired} reservations expired, {report.reminders} reminders, "
+        f"{report.returned_to_sender} parcels returned to sender, "
+        f"{report.messages_sent} messages sent"
+    )
