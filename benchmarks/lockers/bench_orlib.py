@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 
 from hardware import hardware_line
@@ -38,11 +39,14 @@ def main() -> None:
     files = sorted((p for p in args.folder.glob("*.txt") if p.name != "optima.txt"), key=natural)
     print(f"# {hardware_line()}")
     print(
-        "| instance | n | p | optimum known | ours | proven | seconds | textbook MIP | textbook s |"
+        "| instance | n | p | optimum known | ours | lower bound | gap | proven | seconds"
+        " | CPU s | method | textbook MIP | textbook s |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * 13 + "|")
     for path in files:
+        cpu = time.process_time()
         ours = solve_orlib_pmedian(path, seconds=args.seconds)
+        cpu = time.process_time() - cpu
         known = optima.get(ours.instance)
         book, book_s = "-", "-"
         if args.textbook_seconds > 0:
@@ -51,7 +55,8 @@ def main() -> None:
             book, book_s = f"{textbook.objective:.0f}{state}", f"{textbook.seconds:.2f}"
         print(
             f"| {ours.instance} | {ours.n} | {ours.p} | {'-' if known is None else f'{known:.0f}'}"
-            f" | {ours.objective:.0f} | {'yes' if ours.optimal else 'no'} | {ours.seconds:.2f}"
+            f" | {ours.objective:.0f} | {ours.lower_bound:.0f} | {ours.gap:.4%}"
+            f" | {'yes' if ours.proven else 'no'} | {ours.seconds:.2f} | {cpu:.2f} | {ours.method}"
             f" | {book} | {book_s} |",
             flush=True,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csc_matrix
@@ -10,6 +12,7 @@ from vitrine.lockers.planning.interchange import CostLists
 from vitrine.lockers.planning.mip import LinearModel, MipSolution, MipSolver, default_solver
 
 BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
 
 
 def covering_model(lists: CostLists, count: int, fixed: BoolArray) -> LinearModel:
@@ -57,3 +60,43 @@ def solve_covering_exact(
     return (
         found if covered_weight(lists, found) >= covered_weight(lists, start) else start
     ), result
+
+
+def covering_upper_bound(
+    lists: CostLists, count: int, fixed: BoolArray, lower: float, seconds: float = 30.0
+) -> float:
+    """Lagrangian upper bound on the covered weight (rows u_i <= sum y_j relaxed, subgradient).
+
+    With multipliers l_i >= 0 the best value is  sum_i max(0, w_i - l_i)  plus the `count`
+    largest site scores  s_j = sum of l_i over the rows j covers  (fixed sites always in).
+    `lower` is the weight a known choice covers: the steps aim at it.
+    """
+    began = time.perf_counter()
+    n = lists.weight.size
+    mult = 0.5 * lists.weight
+    best, step_size, idle = np.inf, 2.0, 0
+    while step_size > 1e-3 and time.perf_counter() - began < seconds:
+        score = np.bincount(lists.sites, mult[lists.row], minlength=lists.n_sites).astype(
+            np.float64
+        )
+        chosen = _top_sites(score, count, fixed)
+        value = float(np.maximum(0.0, lists.weight - mult).sum() + score[chosen].sum())
+        if value < best - 1e-9 * max(1.0, value):
+            best, idle = value, 0
+        else:
+            idle += 1
+            step_size, idle = (step_size / 2, 0) if idle >= 30 else (step_size, idle)
+        reached = np.bincount(lists.row, chosen[lists.sites].astype(np.float64), minlength=n)
+        g = (lists.weight > mult).astype(np.float64) - reached  # d value / d l_i
+        norm = float(g @ g)
+        if norm == 0 or best <= lower + 1e-9 * max(1.0, lower):
+            break
+        mult = np.clip(mult + step_size * (value - lower) / norm * g, 0.0, lists.weight)
+    return max(min(best, float(lists.weight.sum())), lower)
+
+
+def _top_sites(score: FloatArray, count: int, fixed: BoolArray) -> BoolArray:
+    chosen = fixed.copy()
+    free = np.flatnonzero(~fixed)
+    chosen[free[np.argsort(-score[free], kind="stable")[: count - int(fixed.sum())]]] = True
+    return chosen

@@ -12,7 +12,11 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from vitrine.lockers.planning.capacity import assign_with_capacity
-from vitrine.lockers.planning.covering import covered_weight, solve_covering_exact
+from vitrine.lockers.planning.covering import (
+    covered_weight,
+    covering_upper_bound,
+    solve_covering_exact,
+)
 from vitrine.lockers.planning.geo import aggregate_points, chord_to_metres, to_xyz
 from vitrine.lockers.planning.inputs import (
     CandidateSites,
@@ -21,7 +25,8 @@ from vitrine.lockers.planning.inputs import (
     check_count,
 )
 from vitrine.lockers.planning.interchange import CostLists, greedy_open, interchange
-from vitrine.lockers.planning.neighbours import lists_from_matrix, radius_lists
+from vitrine.lockers.planning.lagrangian import lagrangian_bound
+from vitrine.lockers.planning.neighbours import lists_from_matrix, nearest_lists, radius_lists
 from vitrine.lockers.planning.pmedian import solve_pmedian_exact
 from vitrine.lockers.planning.sparse_pmedian import solve_sparse_pmedian
 
@@ -42,6 +47,7 @@ class PlanLimits:
     exact_seconds: float = 120.0
     search_seconds: float = 420.0
     cell_m: float = 50.0
+    bound_seconds: float = 60.0  # the Lagrangian bound of a plan too large for the exact MIP
 
 
 @dataclass
@@ -130,18 +136,21 @@ def _choose_distance(
         exact = solve_pmedian_exact(
             distance, d.centre_weight, count, is_open, fixed, limits.exact_seconds
         )
-        proof = "proven optimal" if exact.optimal else f"gap {exact.objective - exact.bound:.1f}"
-        method = f"exact p-median (radius formulation, {exact.solver}, {proof})"
+        proof = "proven optimal" if exact.optimal else f"gap {exact.gap:.4%}, time limit"
+        method = f"exact p-median ({exact.solver}, {proof})"
         return _Choice(exact.is_open, method, exact.objective, exact.bound)
     found = solve_sparse_pmedian(
         d.centres, d.centre_weight, site_xyz, count, fixed, NEAREST_K, limits.search_seconds
     )
     note = "" if found.finished else ", stopped at time limit"
+    lists = nearest_lists(d.centres, d.centre_weight, cKDTree(site_xyz), m, NEAREST_K)
+    bound = lagrangian_bound(lists, count, fixed, found.objective, limits.bound_seconds)
     method = (
         f"p-median heuristic: {NEAREST_K} nearest candidates per point, greedy + fast"
-        f" interchange, {found.swaps} swaps, {found.rounds} distance corrections{note}"
+        f" interchange, {found.swaps} swaps, {found.rounds} distance corrections{note};"
+        f" Lagrangian lower bound ({bound.iterations} subgradient steps)"
     )
-    return _Choice(found.is_open, method, found.objective, None)
+    return _Choice(found.is_open, method, found.objective, bound.bound)
 
 
 def _choose_coverage(
@@ -155,9 +164,10 @@ def _choose_coverage(
     lists = radius_lists(d.centres, d.centre_weight, cKDTree(site_xyz), site_xyz.shape[0], radius_m)
     is_open, method = _search(lists, count, fixed, limits.search_seconds)
     if lists.sites.size > EXACT_COVERING_ENTRIES:
-        return _Choice(
-            is_open, f"maximal covering heuristic: {method}", covered_weight(lists, is_open), None
-        )
+        covered = covered_weight(lists, is_open)
+        upper = covering_upper_bound(lists, count, fixed, covered, limits.bound_seconds)
+        method = f"maximal covering heuristic: {method}; Lagrangian upper bound"
+        return _Choice(is_open, method, covered, upper)
     is_open, proof = solve_covering_exact(lists, count, is_open, fixed, limits.exact_seconds)
     state = "proven optimal" if proof.optimal else f"gap {proof.gap:.2%}"
     method = f"exact maximal covering ({method}, then MIP, {state})"
@@ -254,6 +264,19 @@ def _report(
     )
 
 
+def bound_lines(plan: LockerPlan) -> list[str]:
+    """How far from optimal the plan can be: the model's objective, its bound and their gap."""
+    if plan.gap is None or plan.bound is None:
+        return ["bound: none (no proof attempted)"]
+    side = "lower" if plan.objective == "distance" else "upper"
+    unit = "weighted metres" if plan.objective == "distance" else "covered weight"
+    proven = plan.gap <= 1e-6
+    return [
+        f"model objective: {plan.model_value:.6g} {unit}; {side} bound {plan.bound:.6g};"
+        f" gap {plan.gap:.4%}; proven {'yes' if proven else 'no'}"
+    ]
+
+
 def plan_summary(plan: LockerPlan) -> list[str]:
     """The plan as a few human-readable lines (for the CLI)."""
     kept = sum(plan.existing)
@@ -266,8 +289,7 @@ def plan_summary(plan: LockerPlan) -> list[str]:
         f"demand points: {plan.demand_points} (modelled as {plan.modelled_points})",
         f"solve time: {plan.seconds:.2f} s",
     ]
-    if plan.gap is not None:
-        lines.append(f"proven bound: {plan.bound:.6g} (gap {plan.gap:.4%})")
+    lines.extend(bound_lines(plan))
     if plan.capacitated:
         lines.append(
             f"demand beyond capacity: {plan.unserved_weight:.1f} of {plan.total_weight:.1f}"
