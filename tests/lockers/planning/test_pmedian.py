@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -80,7 +81,10 @@ print(radius.optimal, radius.objective, textbook.optimal, textbook.objective)
 
 
 def test_the_ortools_solver_gives_the_same_optimum_in_its_own_process() -> None:
-    # OR-Tools and highspy cannot share a process (clashing native HiGHS symbols).
+    # OR-Tools and highspy cannot share a process (clashing native HiGHS symbols); OR-Tools is
+    # the optional extra vitrine[ortools], part of the test extra.
+    if importlib.util.find_spec("ortools") is None:
+        pytest.skip("OR-Tools is not installed (pip install 'vitrine[ortools]')")
     root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
     done = subprocess.run(

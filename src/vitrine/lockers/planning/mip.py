@@ -1,9 +1,9 @@
 """Mixed-integer programs in plain sparse form, and the solvers behind one small interface.
 
-The engines (HiGHS, OR-Tools) are imported only when a solve is asked for. With the
-versions pinned here (highspy 1.15, ortools 9.15) their native libraries cannot both be
-loaded in one process: whichever comes second fails to import. So one process uses one
-engine; HiGHS is the default.
+The engines (HiGHS, OR-Tools) are imported only when a solve is asked for. Their native
+libraries cannot both be loaded in one process (whichever comes second fails to import), so
+HiGHS (highspy) is the engine of the core install and OR-Tools an optional extra
+(`vitrine[ortools]`), used only by a process that never loads highspy.
 """
 
 from __future__ import annotations
