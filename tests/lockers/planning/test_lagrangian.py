@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 
 from vitrine.lockers.planning.interchange import greedy_open, interchange
 from vitrine.lockers.planning.lagrangian import lagrangian_bound
+from vitrine.lockers.planning.lagrangian_tree import solve_by_tree
 from vitrine.lockers.planning.neighbours import lists_from_matrix, nearest_lists
 from vitrine.lockers.planning.pmedian import cost_of, solve_pmedian_exact
 
@@ -97,3 +98,17 @@ def test_a_run_stopped_by_its_time_limit_is_not_proven_and_keeps_its_bound() -> 
     assert result.bound < result.objective
     assert result.bound <= optimum
     assert result.gap == pytest.approx((result.objective - result.bound) / result.objective)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_lagrangian_tree_finds_the_brute_force_optimum_from_a_bad_start(seed: int) -> None:
+    distance, weight, p = _instance(seed)
+    optimum = cost_of(distance, weight, _mask(_optima(distance, weight, p)[0]))
+    lists = lists_from_matrix(distance, weight)
+    worst = max(combinations(range(11), p), key=lambda c: weight @ distance[:, list(c)].min(axis=1))
+    start, fixed = _mask(set(worst)), np.zeros(11, bool)
+    u = lagrangian_bound(lists, p, fixed, cost_of(distance, weight, start), seconds=5).multipliers
+    found = solve_by_tree(lists, p, fixed, start, u, seconds=30, integral=True)
+    assert found.finished
+    assert found.objective == optimum
+    assert int(found.is_open.sum()) == p

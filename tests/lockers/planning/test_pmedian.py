@@ -13,11 +13,8 @@ import numpy as np
 import pytest
 
 from vitrine.lockers.planning.mip import HighsSolver
-from vitrine.lockers.planning.pmedian import (
-    cost_of,
-    solve_pmedian_exact,
-    solve_pmedian_textbook,
-)
+from vitrine.lockers.planning.pmedian import cost_of, solve_pmedian_exact
+from vitrine.lockers.planning.textbook import solve_pmedian_textbook
 
 
 def brute_force(distance: np.ndarray, weight: np.ndarray, p: int, fixed: list[int]) -> float:
@@ -69,7 +66,8 @@ def test_textbook_mip_agrees() -> None:
 ORTOOLS_SCRIPT = """
 import numpy as np
 from vitrine.lockers.planning.mip import OrToolsSolver
-from vitrine.lockers.planning.pmedian import solve_pmedian_exact, solve_pmedian_textbook
+from vitrine.lockers.planning.pmedian import solve_pmedian_exact
+from vitrine.lockers.planning.textbook import solve_pmedian_textbook
 from tests.lockers.planning.test_pmedian import instance
 distance, weight = instance(6, n=10, m=8)
 start = np.zeros(8, bool)

@@ -34,10 +34,11 @@ class LagrangianBound:
     opened: BoolArray
     iterations: int
     seconds: float
+    multipliers: FloatArray  # the u of the best bound, to start a search tree from
 
 
 @dataclass(frozen=True)
-class _Step:
+class LagrangianStep:
     value: float
     is_open: BoolArray
     rho: FloatArray
@@ -45,29 +46,39 @@ class _Step:
     q_next: float  # the smallest rho among the sites left out
 
 
-def _evaluate(lists: CostLists, c: FloatArray, u: FloatArray, p: int, fixed: BoolArray) -> _Step:
-    """L(u): the p cheapest sites by rho (the fixed ones always among them); c = weighted costs."""
+def evaluate(
+    lists: CostLists,
+    c: FloatArray,
+    u: FloatArray,
+    p: int,
+    fixed: BoolArray,
+    closed: BoolArray | None = None,
+) -> LagrangianStep:
+    """L(u): the p cheapest sites by rho, the fixed ones always in, the closed ones never.
+
+    `c` holds the weighted cost of every list entry.
+    """
     rho = np.bincount(
         lists.sites, np.minimum(0.0, c - u[lists.row]), minlength=lists.n_sites
     ).astype(np.float64)
-    free = np.flatnonzero(~fixed)
+    free = np.flatnonzero(~fixed if closed is None else ~fixed & ~closed)
     q = p - int(fixed.sum())
     order = free[np.argsort(rho[free], kind="stable")]
     is_open = fixed.copy()
     is_open[order[:q]] = True
     q_last = float(rho[order[q - 1]]) if q > 0 else -np.inf
     q_next = float(rho[order[q]]) if q < order.size else np.inf
-    return _Step(float(u.sum() + rho[is_open].sum()), is_open, rho, q_last, q_next)
+    return LagrangianStep(float(u.sum() + rho[is_open].sum()), is_open, rho, q_last, q_next)
 
 
-def _subgradient(lists: CostLists, c: FloatArray, u: FloatArray, is_open: BoolArray) -> FloatArray:
+def subgradient(lists: CostLists, c: FloatArray, u: FloatArray, is_open: BoolArray) -> FloatArray:
     """1 - (number of open sites cheaper than u_i) for each row."""
     used = is_open[lists.sites] & (c < u[lists.row])
     counts = np.bincount(lists.row, used.astype(np.float64), minlength=lists.weight.size)
     return np.asarray(1.0 - counts, dtype=np.float64)
 
 
-def _fixings(step: _Step, fixed: BoolArray, limit: float) -> tuple[BoolArray, BoolArray]:
+def fixings(step: LagrangianStep, fixed: BoolArray, limit: float) -> tuple[BoolArray, BoolArray]:
     """Sites whose forced opening (closing) lifts this L above `limit`."""
     free = ~fixed
     closed = free & ~step.is_open & (step.value - step.q_last + step.rho > limit)
@@ -98,25 +109,28 @@ def lagrangian_bound(
     cap = lists.weight * lists.cost[lists.indptr[1:] - 1]
     u = np.minimum(start_multipliers(lists), cap)
     c = lists.weight[lists.row] * lists.cost
+    best_u = u
     limit = upper + 1e-7 * max(1.0, abs(upper))
     closed = np.zeros(lists.n_sites, dtype=bool)
     opened = np.zeros(lists.n_sites, dtype=bool)
     best, step_size, idle, done = -np.inf, 2.0, 0, 0
     while step_size > 5e-3 and time.perf_counter() - began < seconds:
         done += 1
-        step = _evaluate(lists, c, u, p, fixed)
-        shut, keep = _fixings(step, fixed, limit)
+        step = evaluate(lists, c, u, p, fixed)
+        shut, keep = fixings(step, fixed, limit)
         closed |= shut
         opened |= keep
         if step.value > best + 1e-9 * max(1.0, abs(step.value)):
-            best, idle = step.value, 0
+            best, idle, best_u = step.value, 0, u
         else:
             idle += 1
             if idle >= patience:
                 step_size, idle = step_size / 2, 0
-        g = _subgradient(lists, c, u, step.is_open)
+        g = subgradient(lists, c, u, step.is_open)
         norm = float(g @ g)
         if norm == 0 or best >= upper - 1e-9 * max(1.0, abs(upper)):
             break  # L's solution is feasible (so optimal for it), or the incumbent is proven
         u = np.clip(u + step_size * (upper - step.value) / norm * g, 0.0, cap)
-    return LagrangianBound(min(best, upper), closed, opened, done, time.perf_counter() - began)
+    return LagrangianBound(
+        min(best, upper), closed, opened, done, time.perf_counter() - began, best_u
+    )

@@ -14,11 +14,8 @@ from scipy.sparse.csgraph import shortest_path
 from vitrine.lockers.planning.inputs import PlanningInputError
 from vitrine.lockers.planning.interchange import greedy_open, interchange
 from vitrine.lockers.planning.neighbours import lists_from_matrix
-from vitrine.lockers.planning.pmedian import (
-    ExactResult,
-    solve_pmedian_exact,
-    solve_pmedian_textbook,
-)
+from vitrine.lockers.planning.pmedian import ExactResult, solve_pmedian_exact
+from vitrine.lockers.planning.textbook import solve_pmedian_textbook
 
 FloatArray = NDArray[np.float64]
 

@@ -18,8 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csc_matrix
 
-from vitrine.lockers.planning.lagrangian import lagrangian_bound
-from vitrine.lockers.planning.mip import LinearModel, MipSolver, default_solver, proof_solver
+from vitrine.lockers.planning.lagrangian import LagrangianBound, lagrangian_bound
+from vitrine.lockers.planning.lagrangian_tree import solve_by_tree
+from vitrine.lockers.planning.mip import LinearModel, MipSolver, proof_solver
 from vitrine.lockers.planning.neighbours import lists_from_matrix
 
 FloatArray = NDArray[np.float64]
@@ -27,6 +28,8 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 LAGRANGIAN_SHARE = 0.25  # of the time limit, at most, for the subgradient before the MIP
+TREE_MAX_P = 12  # up to this p the Lagrangian tree goes first (the MIP's hard case)
+TREE_SHARE = 0.6  # of the time limit, counted from the start, the tree may use
 
 
 @dataclass(frozen=True)
@@ -266,14 +269,49 @@ def solve_pmedian_exact(
             time.perf_counter() - began, 0, 0, 0, "Lagrangian",
         )  # fmt: skip
     keep = ~lag.closed
+    sub_fixed = (fixed | lag.opened)[keep]
+    tree = _tree_search(distance[:, keep], weight, p, sub_fixed, start[keep], lag, began, seconds)
+    if isinstance(tree, ExactResult):
+        return _widen(tree, keep, lower, lag, began)
     inner = _solve_radius(
-        distance[:, keep], weight, p, start[keep], (fixed | lag.opened)[keep],
+        distance[:, keep], weight, p, tree, sub_fixed,
         max(seconds - (time.perf_counter() - began), 1.0), solver or proof_solver(),
     )  # fmt: skip
-    is_open = np.zeros(distance.shape[1], dtype=bool)
+    return _widen(inner, keep, lower, lag, began)
+
+
+def _tree_search(
+    distance: FloatArray,
+    weight: FloatArray,
+    p: int,
+    fixed: BoolArray,
+    start: BoolArray,
+    lag: LagrangianBound,
+    began: float,
+    seconds: float,
+) -> BoolArray | ExactResult:
+    """Lagrangian branch and bound on the sites left, when p is small: a proof or a better start."""
+    if p > TREE_MAX_P:
+        return start
+    budget = TREE_SHARE * seconds - (time.perf_counter() - began)
+    lists = lists_from_matrix(distance, weight)
+    integral = _is_integral(distance, weight)
+    found = solve_by_tree(lists, p, fixed, start, lag.multipliers, max(budget, 0.0), integral)
+    if not found.finished:
+        return found.is_open
+    return ExactResult(
+        found.is_open, found.objective, found.objective, True, 0.0, 0, found.nodes, 0,
+        f"Lagrangian tree ({found.nodes} nodes)",
+    )  # fmt: skip
+
+
+def _widen(
+    inner: ExactResult, keep: BoolArray, lower: float, lag: LagrangianBound, began: float
+) -> ExactResult:
+    """A result on the kept sites, back on all sites, with the best of both bounds."""
+    is_open = np.zeros(keep.size, dtype=bool)
     is_open[np.flatnonzero(keep)[inner.is_open]] = True
-    bound = max(lower, _proven_value(inner.bound, distance, weight))
-    bound = min(bound, inner.objective)
+    bound = min(max(lower, inner.bound), inner.objective)
     return replace(
         inner,
         is_open=is_open,
@@ -285,9 +323,13 @@ def solve_pmedian_exact(
     )
 
 
+def _is_integral(distance: FloatArray, weight: FloatArray) -> bool:
+    return bool(np.all(distance == np.round(distance)) and np.all(weight == np.round(weight)))
+
+
 def _proven_value(bound: float, distance: FloatArray, weight: FloatArray) -> float:
     """With integer distances and weights every solution costs an integer: round the bound up."""
-    integral = bool(np.all(distance == np.round(distance)) and np.all(weight == np.round(weight)))
+    integral = _is_integral(distance, weight)
     return float(np.ceil(bound - 1e-6)) if integral and np.isfinite(bound) else bound
 
 
@@ -327,54 +369,3 @@ def _solve_radius(
         search.best, search.best_cost, bound, bool(optimal), time.perf_counter() - began,
         search.rounds, search.size[0], search.size[1], solver.name,
     )  # fmt: skip
-
-
-def textbook_model(
-    distance: FloatArray, weight: FloatArray, p: int, fixed: BoolArray
-) -> LinearModel:
-    """y_j open, x_ij share of i served by j:  sum_j x_ij = 1,  x_ij <= y_j,  sum_j y_j = p."""
-    n, m = distance.shape
-    i, j = np.divmod(np.arange(n * m, dtype=np.int64), m)
-    x = m + i * m + j
-    link = n + i * m + j
-    rows = np.concatenate([i, link, link, np.full(m, n + n * m)])
-    cols = np.concatenate([x, x, j, np.arange(m)])
-    data = np.concatenate([np.ones(2 * n * m), -np.ones(n * m), np.ones(m)])
-    matrix = coo_matrix((data, (rows, cols)), shape=(n + n * m + 1, m + n * m))
-    return LinearModel(
-        cost=np.concatenate([np.zeros(m), (weight[:, None] * distance).ravel()]),
-        matrix=csc_matrix(matrix),
-        row_lower=np.concatenate([np.ones(n), np.full(n * m, -np.inf), [p]]),
-        row_upper=np.concatenate([np.ones(n), np.zeros(n * m), [p]]),
-        col_lower=np.concatenate([fixed.astype(np.float64), np.zeros(n * m)]),
-        col_upper=np.ones(m + n * m),
-        integer=np.concatenate([np.ones(m, bool), np.zeros(n * m, bool)]),
-    )
-
-
-def solve_pmedian_textbook(
-    distance: FloatArray,
-    weight: FloatArray,
-    p: int,
-    fixed: BoolArray | None = None,
-    seconds: float = 600.0,
-    solver: MipSolver | None = None,
-) -> ExactResult:
-    """The assignment (x_ij) formulation handed to the MIP solver as it is, for comparison."""
-    solver = solver or default_solver()
-    fixed = np.zeros(distance.shape[1], bool) if fixed is None else fixed
-    model = textbook_model(distance, weight, p, fixed)
-    result = solver.solve(model, seconds)
-    m = distance.shape[1]
-    is_open = result.x[:m] > 0.5 if result.x.size else np.zeros(m, bool)
-    return ExactResult(
-        is_open,
-        result.objective,
-        result.bound,
-        result.optimal,
-        result.seconds,
-        1,
-        model.cost.size,
-        model.matrix.shape[0],
-        solver.name,
-    )
