@@ -79,7 +79,9 @@ class SessionFeed:
     def _cached_after(self, after: int) -> list[LiveEvent]:
         return [event for event in self._events if event.seq > after]
 
-    async def events_after(self, after: int, timeout: float) -> list[LiveEvent]:
+    # ASYNC109: the timeout is not a cancellation the caller could apply: when it runs out the
+    # feed still refreshes from the database and answers (the heartbeat of an SSE stream).
+    async def events_after(self, after: int, timeout: float) -> list[LiveEvent]:  # noqa: ASYNC109
         """The events after `after`, waiting up to `timeout` seconds for some ([] if none)."""
         if self._loaded < 0:
             await self._refresh(start=after)

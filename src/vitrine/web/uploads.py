@@ -13,3 +13,13 @@ async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
             status_code=413, detail=f"the photo is larger than {max_bytes // (1024 * 1024)} MB"
         )
     return data
+
+
+def read_limited_file(upload: UploadFile, max_bytes: int) -> bytes:
+    """`read_limited` for a `def` route (FastAPI runs it in the thread pool)."""
+    data = upload.file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise HTTPException(
+            status_code=413, detail=f"the photo is larger than {max_bytes // (1024 * 1024)} MB"
+        )
+    return data

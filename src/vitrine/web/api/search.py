@@ -19,7 +19,7 @@ from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import media_url
 from vitrine.web.search_gate import SearchBusy
 from vitrine.web.security import OperatorApiDep, check_csrf
-from vitrine.web.uploads import read_limited
+from vitrine.web.uploads import read_limited, read_limited_file
 from vitrine.web.wiring import search_engine, search_gate
 
 router = APIRouter(tags=["search"])
@@ -137,7 +137,7 @@ async def search(
     response_model=EnrollmentResponse,
     status_code=201,
 )
-async def enroll(
+def enroll(
     slug: str,
     product_id: str,
     request: Request,
@@ -158,10 +158,8 @@ async def enroll(
         )
     if not 1 <= len(photos) <= MAX_ENROLLMENT_PHOTOS:
         raise HTTPException(status_code=422, detail=f"send 1 to {MAX_ENROLLMENT_PHOTOS} photos")
-    data = [await read_limited(photo, installation.settings.max_upload_bytes) for photo in photos]
-    added = await run_in_threadpool(
-        enroll_from_request, request, db_session, showroom, product_id, data
-    )
+    data = [read_limited_file(photo, installation.settings.max_upload_bytes) for photo in photos]
+    added = enroll_from_request(request, db_session, showroom, product_id, data)
     counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
     return EnrollmentResponse(
         product_id=product_id, added=added, enrollment_photos=counts.get(product_id, 0)

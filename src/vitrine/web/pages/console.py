@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.analytics import charts
@@ -24,7 +23,7 @@ from vitrine.web.enrollment import enroll_from_request
 from vitrine.web.market_test import market_test_of
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
-from vitrine.web.uploads import read_limited
+from vitrine.web.uploads import read_limited_file
 from vitrine.web.wiring import event_recorder, review_photos
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
@@ -162,16 +161,17 @@ def _optional_date(text: str) -> date | None:
 
 
 @router.post("/showrooms/{showroom_id}/display")
-async def add_to_display(
+def add_to_display(
     showroom_id: str,
     request: Request,
     operator: OperatorPageDep,
     db_session: SessionDep,
+    product_id: Annotated[list[str] | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token", "")))
+    check_csrf(request, csrf_token)
     showroom = _showroom(db_session, showroom_id)
-    product_ids = [str(value) for value in form.getlist("product_id")][:500]
+    product_ids = (product_id or [])[:500]
     known = [
         pid for pid in product_ids if catalog.get_product(db_session=db_session, product_id=pid)
     ]
@@ -187,7 +187,7 @@ async def add_to_display(
 
 
 @router.post("/showrooms/{showroom_id}/display/skus")
-async def add_skus_to_display(
+def add_skus_to_display(
     showroom_id: str,
     request: Request,
     operator: OperatorPageDep,
@@ -197,7 +197,7 @@ async def add_skus_to_display(
 ) -> Response:
     check_csrf(request, csrf_token)
     showroom = _showroom(db_session, showroom_id)
-    data = await skus_file.read(MAX_SKU_FILE_BYTES + 1)
+    data = skus_file.file.read(MAX_SKU_FILE_BYTES + 1)
     try:
         if len(data) > MAX_SKU_FILE_BYTES:
             raise showrooms.ShowroomError("the SKU file is larger than 1 MB")
@@ -438,7 +438,7 @@ def enrollment_page(
 
 
 @router.post("/showrooms/{showroom_id}/products/{product_id}/enroll")
-async def enroll_from_the_floor(
+def enroll_from_the_floor(
     showroom_id: str,
     product_id: str,
     request: Request,
@@ -455,9 +455,7 @@ async def enroll_from_the_floor(
         raise HTTPException(
             status_code=422, detail=f"send 1 to {MAX_ENROLLMENT_PHOTOS} photos at a time"
         )
-    data = [await read_limited(photo, settings.max_upload_bytes) for photo in photos]
-    added = await run_in_threadpool(
-        enroll_from_request, request, db_session, showroom, product_id, data
-    )
+    data = [read_limited_file(photo, settings.max_upload_bytes) for photo in photos]
+    added = enroll_from_request(request, db_session, showroom, product_id, data)
     message = f"{added} photos added: the search uses them now"
     return _enroll_page(request, operator, db_session, showroom, product, message)

@@ -8,17 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from vitrine.catalog import service as catalog
 from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
+from vitrine.showrooms.models import Showroom
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import product_read
 from vitrine.web.search_gate import SearchBusy
 from vitrine.web.security import check_csrf
-from vitrine.web.shopper import render, shopper_of
+from vitrine.web.shopper import Shopper, render, shopper_of
 from vitrine.web.uploads import read_limited
 from vitrine.web.wiring import event_recorder, review_photos, search_engine, search_gate
 
@@ -33,46 +35,27 @@ def _review_copy(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-@router.post("/s/{slug}/photo")
-async def photo_search(
-    slug: str,
-    request: Request,
-    db_session: SessionDep,
-    installation: InstallationDep,
-    image: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    check_csrf(request, csrf_token)
+def _visit(request: Request, db_session: Session, slug: str) -> tuple[Showroom, Shopper, list[str]]:
     showroom = showrooms.get_showroom_by_slug(db_session=db_session, slug=slug)
     if showroom is None:
         raise HTTPException(status_code=404, detail="This showroom does not exist.")
     shopper = shopper_of(request, db_session)
-    data = await read_limited(image, installation.settings.max_upload_bytes)
-    shown = showrooms.displayed_product_ids(db_session=db_session, showroom=showroom)
-    context = {"showroom": showroom, "title": shopper.t("search.results"), "query": ""}
-    try:
-        async with search_gate(request).slot():
-            engine = await run_in_threadpool(search_engine, request)
-            answer: SearchAnswer = await run_in_threadpool(
-                engine.search,
-                data,
-                showroom_product_ids=shown,
-                limit=5,
-                max_bytes=installation.settings.max_upload_bytes,
-            )
-    except SearchBusy as busy:
-        context |= {"answer": None, "products": [], "error": shopper.t("search.busy")}
-        response = render(request, db_session, shopper, "results.html", context, status_code=503)
-        response.headers["Retry-After"] = str(busy.retry_after)
-        return response
-    except ImageRejected as rejected:
-        context |= {
-            "answer": None,
-            "products": [],
-            "error": shopper.t("search.photo_refused", reason=rejected.message),
-        }
-        return render(request, db_session, shopper, "results.html", context, status_code=400)
-    observe_search(answer.timings_ms)
+    return (
+        showroom,
+        shopper,
+        showrooms.displayed_product_ids(db_session=db_session, showroom=showroom),
+    )
+
+
+def _answer_page(
+    request: Request,
+    db_session: Session,
+    shopper: Shopper,
+    showroom: Showroom,
+    data: bytes,
+    answer: SearchAnswer,
+) -> Response:
+    """Keeps a review copy, records the search and renders the answer (database and files)."""
     detail: dict[str, object] = {
         "top_product": answer.results[0].product_id if answer.results else None,
         "score": round(answer.confidence, 4),
@@ -97,7 +80,10 @@ async def photo_search(
     others = reads[1:] if best else ([] if answer.not_found else reads)
     if answer.not_found:
         others = reads[:3]  # "show me similar"
-    context |= {
+    context = {
+        "showroom": showroom,
+        "title": shopper.t("search.results"),
+        "query": "",
         "answer": answer,
         "best": best,
         "products": others,
@@ -105,6 +91,65 @@ async def photo_search(
         "search_id": detail["photo_key"],
     }
     return render(request, db_session, shopper, "results.html", context)
+
+
+def _refusal_page(
+    request: Request,
+    db_session: Session,
+    shopper: Shopper,
+    showroom: Showroom,
+    error: str,
+    status: int,
+) -> Response:
+    context = {
+        "showroom": showroom,
+        "title": shopper.t("search.results"),
+        "query": "",
+        "answer": None,
+        "products": [],
+        "error": error,
+    }
+    return render(request, db_session, shopper, "results.html", context, status_code=status)
+
+
+@router.post("/s/{slug}/photo")
+async def photo_search(
+    slug: str,
+    request: Request,
+    db_session: SessionDep,
+    installation: InstallationDep,
+    image: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Async for the search gate; every database query, decode and file write runs off the loop."""
+    check_csrf(request, csrf_token)
+    showroom, shopper, shown = await run_in_threadpool(_visit, request, db_session, slug)
+    data = await read_limited(image, installation.settings.max_upload_bytes)
+    try:
+        async with search_gate(request).slot():
+            engine = await run_in_threadpool(search_engine, request)
+            answer: SearchAnswer = await run_in_threadpool(
+                engine.search,
+                data,
+                showroom_product_ids=shown,
+                limit=5,
+                max_bytes=installation.settings.max_upload_bytes,
+            )
+    except SearchBusy as busy:
+        busy_page = await run_in_threadpool(
+            _refusal_page, request, db_session, shopper, showroom, shopper.t("search.busy"), 503
+        )
+        busy_page.headers["Retry-After"] = str(busy.retry_after)
+        return busy_page
+    except ImageRejected as rejected:
+        refused = shopper.t("search.photo_refused", reason=rejected.message)
+        return await run_in_threadpool(
+            _refusal_page, request, db_session, shopper, showroom, refused, 400
+        )
+    observe_search(answer.timings_ms)
+    return await run_in_threadpool(
+        _answer_page, request, db_session, shopper, showroom, data, answer
+    )
 
 
 @router.post("/s/{slug}/not-this-one")
