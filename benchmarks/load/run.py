@@ -1,7 +1,7 @@
 """Load benchmark of `vitrine serve` on 127.0.0.1 with a real HTTP client (httpx + asyncio).
 
     python benchmarks/load/run.py shopper --clients 16                    # SQLite, 1 worker
-    python benchmarks/load/run.py shopper --clients 64 --postgres --workers 2
+    python benchmarks/load/run.py shopper --clients 64 --postgres --workers 2 --small-catalog
     python benchmarks/load/run.py search --clients 8 --clients 32         # photos: ../shared
     python benchmarks/load/run.py uploads --clients 8                     # 49 MP PNGs
     python benchmarks/load/run.py smoke                                   # ~30 s, what CI runs
@@ -270,10 +270,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=120, help="deadline of a phase")
     parser.add_argument("--cache-key", default="current", help="SQLite demo cache per code")
     parser.add_argument("--keep-log", type=Path, help="copy the server log there")
+    parser.add_argument(
+        "--small-catalog",
+        action="store_true",
+        help="two generated products instead of the demo (prepares in seconds, not minutes)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON, last")
     args = parser.parse_args(argv)
     args.clients = args.clients or [16]
-    args.smoke_catalog = False
+    args.smoke_catalog = args.small_catalog
     if not 1 <= args.workers <= 8 or any(not 1 <= c <= 256 for c in args.clients):
         parser.error("workers 1..8, clients 1..256")
     if args.flows > 5000 or args.searches > 2000 or args.seconds > 900:
