@@ -25,7 +25,9 @@ from vitrine.orders.contact import CheckoutDetails
 from vitrine.orders.flows import CheckoutDesk, CheckoutRequest, checkout
 from vitrine.orders.models import Order, OrderLine, Payment
 from vitrine.orders.outcomes import CONFIRMING
+from vitrine.orders.payments import ChargeRequest, ChargeResult, GatewayUnavailable
 from vitrine.orders.recovery_service import reconcile
+from vitrine.orders.sandbox_gateway import SandboxGateway
 from vitrine.orders.states import CANCELLED, PAID, PLACED, REFUNDED
 
 LATER = timedelta(minutes=10)  # past the default 5 minutes: the reconciler's business
@@ -243,4 +245,51 @@ def test_a_retry_and_two_reconcilers_at_once_complete_the_order_once_on_postgres
     assert [(e.from_state, e.to_state) for e in order.events] == [(None, PLACED), (PLACED, PAID)]
     assert [p.status for p in order.payments] == ["captured"]
     assert shop.gateway.charges_captured == 1
+    assert_shop_consistent(shop)
+
+
+class LostAnswers:
+    """The sandbox behind a network that loses every charge's answer (a timeout)."""
+
+    name = "sandbox"
+
+    def __init__(self, inner: SandboxGateway, *, charge_arrives: bool, lookups_fail: bool = False):
+        self.inner, self.charge_arrives, self.lookups_fail = inner, charge_arrives, lookups_fail
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        if self.charge_arrives:
+            self.inner.charge(request)
+        raise GatewayUnavailable("the gateway did not answer within 30 s")
+
+    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
+        if self.lookups_fail:
+            raise GatewayUnavailable("the gateway did not answer within 30 s")
+        return self.inner.find_charge(idempotency_key)
+
+    def refund(self, gateway_reference: str, amount_minor: int, idempotency_key: str) -> bool:
+        return self.inner.refund(gateway_reference, amount_minor, idempotency_key)
+
+
+@pytest.mark.parametrize("charge_arrives", [True, False])
+def test_a_charge_whose_answer_is_lost_is_settled_from_the_gateway_later(
+    shop: Shop, charge_arrives: bool
+) -> None:
+    request = shop.request(shop.cart_with())
+    timing_out = dataclasses.replace(
+        shop.desk, gateway=LostAnswers(shop.gateway, charge_arrives=charge_arrives)
+    )
+
+    outcome = checkout(desk=timing_out, request=request)
+
+    assert (outcome.state, outcome.paid, outcome.message) == (PLACED, False, CONFIRMING)
+    unreachable = dataclasses.replace(
+        shop.desk, gateway=LostAnswers(shop.gateway, charge_arrives=False, lookups_fail=True)
+    )
+    assert reconcile(unreachable, now=utc_now() + LATER).waiting == 1  # asked again next run
+    assert order_of(shop, request.idempotency_key).state == PLACED
+
+    reconcile(shop.desk, now=utc_now() + LATER)
+
+    assert order_of(shop, request.idempotency_key).state == (PAID if charge_arrives else CANCELLED)
+    assert shop.gateway.charges_captured == int(charge_arrives)
     assert_shop_consistent(shop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 
 from fastapi.testclient import TestClient
@@ -89,3 +90,33 @@ def test_bad_cart_requests(client: TestClient) -> None:
     removed = client.delete(f"/api/v1/carts/{cart_id}/items/{variant_id}").json()
     assert removed["items"] == []
     assert client.get("/api/v1/orders/unknown").status_code == 404
+
+
+def test_a_payment_whose_answer_is_lost_answers_202_and_a_retry_settles_it(
+    client: TestClient,
+) -> None:
+    from tests.orders.test_recovery import LostAnswers
+
+    app = client.app
+    desk = app.state.checkout_desk  # type: ignore[attr-defined]
+    cart_id, key = _cart(client), secrets.token_urlsafe(16)
+    app.state.checkout_desk = dataclasses.replace(  # type: ignore[attr-defined]
+        desk, gateway=LostAnswers(desk.gateway, charge_arrives=True)
+    )
+    try:
+        first = _checkout(client, cart_id, key)
+    finally:
+        app.state.checkout_desk = desk  # type: ignore[attr-defined]
+    assert (first.status_code, first.json()["state"]) == (202, "placed")
+    again = _checkout(client, cart_id, key)  # the gateway had charged: paid, not charged twice
+    assert (again.status_code, again.json()["state"], again.json()["replayed"]) == (
+        200,
+        "paid",
+        True,
+    )
+    assert again.json()["tracking_token"] == first.json()["tracking_token"]
+    events = client.get(f"/api/v1/orders/{first.json()['tracking_token']}").json()["events"]
+    assert [(e["to_state"], e["actor"]) for e in events] == [
+        ("placed", "shopper"),
+        ("paid", "reconciler"),
+    ]

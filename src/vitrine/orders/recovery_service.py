@@ -58,7 +58,7 @@ def recover_order(
         return outcome_of(desk, order_id, message=CONFIRMING, replayed=replayed)
     if charge is not None:
         verdict = "charged" if charge.succeeded else f"declined ({charge.decline_code})"
-        note = f"recovered after an interrupted checkout: the gateway had {verdict} {key}"
+        note = f"recovered after an interrupted checkout: the gateway had {verdict} this order"
         outcome = settle(desk, order_id, charge, actor=RECONCILER, note=note)
         return CheckoutOutcome(
             outcome.tracking_token, outcome.state, outcome.paid, outcome.message, replayed
@@ -66,7 +66,7 @@ def recover_order(
     if last_step > now - desk.stale_after:  # its checkout may still be running
         return outcome_of(desk, order_id, message=CONFIRMING, replayed=replayed)
     note = (
-        f"recovered after an interrupted checkout: the gateway never charged {key}; "
+        "recovered after an interrupted checkout: the gateway never charged this order; "
         "stock and locker hold released"
     )
     abandon(desk, order_id, actor=RECONCILER, note=note)

@@ -12,6 +12,7 @@ from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, InvalidDetails
 from vitrine.orders.flows import CheckoutRefused, CheckoutRequest, checkout
 from vitrine.orders.payments import CardDetails
+from vitrine.orders.states import PLACED
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.wiring import checkout_desk
 
@@ -156,6 +157,7 @@ def remove_item(cart_id: str, variant_id: str, db_session: SessionDep) -> CartRe
     response_model=CheckoutRead,
     status_code=201,
     responses={
+        202: {"description": "payment not confirmed yet: retry the same key later"},
         402: {"description": "payment declined"},
         409: {"description": "refused"},
         422: {"description": "invalid details"},
@@ -177,7 +179,17 @@ def submit_checkout(body: CheckoutWrite, request: Request) -> JSONResponse:
         return JSONResponse({"detail": str(invalid), "problems": invalid.problems}, status_code=422)
     except CheckoutRefused as refused:
         return JSONResponse({"detail": str(refused)}, status_code=409)
-    status = 200 if outcome.replayed else 201 if outcome.paid else 402
+    # 202: the payment's outcome is not known yet (the gateway did not answer); housekeeping
+    # settles the order and a retry of the same key then answers it.
+    status = (
+        200
+        if outcome.replayed
+        else 201
+        if outcome.paid
+        else 202
+        if outcome.state == PLACED
+        else 402
+    )
     read = CheckoutRead(
         tracking_token=outcome.tracking_token,
         state=outcome.state,

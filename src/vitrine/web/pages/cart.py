@@ -16,6 +16,7 @@ from vitrine.orders.contact import CheckoutDetails, InvalidDetails
 from vitrine.orders.flows import CheckoutRefused, CheckoutRequest, checkout
 from vitrine.orders.payments import CardDetails
 from vitrine.orders.postcodes import centre_of
+from vitrine.orders.states import PLACED
 from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.security import check_csrf
@@ -267,7 +268,8 @@ def _checkout_submitted(
             visitor=shopper.visitor,
             detail={"paid": outcome.paid, "state": outcome.state},
         )
-    if not outcome.paid and not outcome.replayed:
+    # A placed order whose payment is not confirmed yet is shown on its page, never re-paid.
+    if not outcome.paid and not outcome.replayed and outcome.state != PLACED:
         form["idempotency_key"] = ""  # a new attempt is a new checkout
         message = shopper.t("checkout.payment_declined", reason=outcome.message)
         return _checkout_page(request, db_session, shopper, form, {}, message, 402)
