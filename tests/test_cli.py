@@ -146,7 +146,11 @@ def test_lockers_plan_writes_sites_geojson_and_a_map(tmp_path: Path) -> None:
     code, output = _run(*args)
     assert code == 0, output
     assert "coverage" in output.lower()
+    assert "gap 0.0000%; proven yes" in output
     assert {p.name for p in out_dir.iterdir()} >= {"sites.csv", "sites.geojson", "map.png"}
+    code, output = _run(*args, "--objective", "distance", "--seconds", "5")
+    assert (code, "lower bound" in output, "proven yes" in output) == (0, True, True), output
+    assert _run(*args, "--seconds", "0")[0] == 2
     code, output = _run(*args[:-4], "--count", "11", "--out", str(out_dir))
     assert code == 1
     code, output = _run(*args, "--objective", "nearest")

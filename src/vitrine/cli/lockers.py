@@ -89,11 +89,15 @@ def lockers_plan(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for sites.csv, .geojson and map.png.")
     ] = Path("locker-plan"),
+    seconds: Annotated[
+        float | None,
+        typer.Option(min=1, help="Time budget: 60% search, 40% proof or bound; best plan kept."),
+    ] = None,
 ) -> None:
     """Choose where to put parcel lockers: maximal covering or p-median, exact when affordable."""
     from vitrine.lockers.planning.commands import run_plan_command
     from vitrine.lockers.planning.inputs import PlanningInputError
-    from vitrine.lockers.planning.planner import plan_summary
+    from vitrine.lockers.planning.planner import PlanLimits, plan_summary
 
     if objective not in ("coverage", "distance"):
         fail("--objective must be coverage or distance")
@@ -111,6 +115,7 @@ def lockers_plan(
             capacity,
             existing,
             out_dir,
+            None if seconds is None else PlanLimits.within(seconds),
         )
     except (PlanningInputError, OSError) as error:
         fail(str(error))

@@ -49,6 +49,12 @@ class PlanLimits:
     cell_m: float = 50.0
     bound_seconds: float = 60.0  # the Lagrangian bound of a plan too large for the exact MIP
 
+    @classmethod
+    def within(cls, seconds: float) -> PlanLimits:
+        """One budget: 60 % for the search, 40 % for the proof (exact MIP) or the bound."""
+        return cls(exact_seconds=0.4 * seconds, search_seconds=0.6 * seconds,
+                   bound_seconds=0.4 * seconds)  # fmt: skip
+
 
 @dataclass
 class LockerPlan:
