@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from vitrine.analytics.charts import funnel_chart, hourly_chart
 from vitrine.analytics.figures import (
     ProductFunnel,
@@ -42,3 +45,23 @@ def test_charts_draw_data_and_empty_periods() -> None:
     assert b"hat" in drawn
     assert b"No product was viewed in this period." in funnel_chart([])
     assert hourly_chart([0] * 24, "png").startswith(b"\x89PNG")
+
+
+def test_charts_are_drawn_from_worker_threads_without_pyplot() -> None:
+    """Pages render charts in a thread pool: each chart is its own Figure, no pyplot state."""
+    script = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from vitrine.analytics.charts import funnel_chart, hourly_chart
+from vitrine.analytics.figures import ProductFunnel
+funnels = [ProductFunnel("p%d" % i, "product %d" % i, 10 + i, 1, 2, 3, 1) for i in range(6)]
+with ThreadPoolExecutor(4) as pool:
+    drawn = list(pool.map(lambda _: funnel_chart(funnels) + hourly_chart([1] * 24), range(8)))
+assert len(set(drawn)) == 1, "the same data drew different charts"
+assert "matplotlib.pyplot" not in sys.modules
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr

@@ -81,7 +81,11 @@ def test_a_host_pins_moderates_and_sells_a_flash_deal_to_two_viewers(
     session_url = host.url.replace("/operator/live/", "/live/")
     first_context, first = _viewer(browser, session_url)
     second_context, second = _viewer(browser, session_url)
+    # Pushed to the host as viewers arrive, well before the stream's 8-12 s heartbeat.
+    expect(host.get_by_test_id("viewer-count")).to_have_text("2", timeout=4_000)
     expect(first.get_by_test_id("poster")).to_be_visible(timeout=15_000)
+    expect(first.get_by_test_id("live-state")).to_have_text("On air")
+    expect(first.get_by_test_id("poster")).not_to_contain_text("not on air")
     expect(first.locator("h1")).to_have_text("Breakfast <b>live</b>")
     _pin_and_moderate(host, first, second)
 

@@ -142,3 +142,27 @@ def test_translations_come_from_columns_or_nested_texts(tmp_path: Path) -> None:
     )
     (product,) = read_catalog_file(json_path, default_currency="EUR").products
     assert product.texts == {"zh": ("香蕉", "")}
+
+
+def test_categories_come_per_language_too(tmp_path: Path) -> None:
+    csv_path = write_csv(
+        tmp_path / "c.csv",
+        "sku,name,price,category,name_fr,category_fr",
+        "A,Apple,1,Fruit,Pomme,Fruits",
+    )
+    (product,) = read_catalog_file(csv_path, default_currency="EUR").products
+    assert (product.category, product.categories) == ("Fruit", {"fr": "Fruits"})
+    json_path = write_json(
+        tmp_path / "c.json",
+        [
+            {
+                "sku": "B",
+                "name": "Banana",
+                "price": "1",
+                "category": "Fruit",
+                "texts": {"zh": {"name": "香蕉", "category": "水果"}},
+            }
+        ],
+    )
+    (product,) = read_catalog_file(json_path, default_currency="EUR").products
+    assert product.categories == {"zh": "水果"}

@@ -19,6 +19,7 @@ from vitrine.lockers import flows
 from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.models import PickupAttempt
 from vitrine.lockers.policy import policy_from_settings
+from vitrine.orders.models import Order
 from vitrine.web.app import create_app
 
 # The service tests run on both databases; the HTTP layer on SQLite is enough.
@@ -80,6 +81,40 @@ def test_a_courier_deposits_and_the_shopper_picks_up_once(
         409,
         "This code was already used: the compartment was opened.",
     )
+
+
+def test_a_courier_uses_the_order_number_and_site_reference_people_see(
+    client: TestClient, api_lockers: Lockers
+) -> None:
+    order_id = "2c24eaa6" + "0" * 24
+    api_lockers.db_session.add(
+        Order(
+            id=order_id,
+            tracking_token="t-1",
+            idempotency_key="k-1",
+            state="paid",
+            delivery_method="locker",
+            total_minor=199,
+            currency="EUR",
+        )
+    )
+    api_lockers.db_session.commit()
+    api_lockers.paid(order_id, size="M")
+    assert api_lockers.site.ref == "les-halles"
+    deposited = _deposit(client, api_lockers.courier_token, "les-halles", "2C24EAA6")
+    assert (deposited["http"], deposited["status"], deposited["site_id"]) == (
+        201,
+        "deposited",
+        api_lockers.site.id,
+    )
+    code = code_sent_to(api_lockers.db_session, f"{order_id}@example.com")
+    opened = client.post("/api/v1/lockers/sites/les-halles/pickup", json={"code": code})
+    assert opened.status_code == 200
+    assert client.get("/api/v1/lockers/sites/les-halles").json()["id"] == api_lockers.site.id
+    unknown = _deposit(client, api_lockers.courier_token, "les-halles", "FFFFFFFF")
+    assert unknown["http"] == 404
+    nowhere = _deposit(client, api_lockers.courier_token, "no-such-site", "2C24EAA6")
+    assert nowhere["http"] == 404
 
 
 def test_courier_errors_have_clear_statuses(client: TestClient, api_lockers: Lockers) -> None:

@@ -107,3 +107,28 @@ def test_an_unknown_locker_is_a_404_page(kiosk: tuple[TestClient, Lockers]) -> N
     client, _ = kiosk
     page = client.get("/locker/nope", headers={"accept": "text/html"})
     assert page.status_code == 404 and "This locker does not exist." in page.text
+
+
+def test_the_kiosk_answers_at_the_sites_reference_in_the_phones_language(
+    kiosk: tuple[TestClient, Lockers],
+) -> None:
+    client, lockers = kiosk
+    lockers.paid("order-2")
+    flows.deposit(
+        db_session=lockers.db_session,
+        courier_token=lockers.courier_token,
+        site_id=lockers.site.id,
+        order_ref="order-2",
+        policy=lockers.policy,
+    )
+    code = code_sent_to(lockers.db_session, "order-2@example.com")
+    url = f"/locker/{lockers.site.ref}"  # "les-halles", as printed on the locker
+    french = {"accept-language": "fr-FR,fr;q=0.9"}
+    page = client.get(url, headers={**french, "accept": "text/html"})
+    assert page.status_code == 200 and "Ouvrir mon casier" in page.text
+    token = _form_token(client, url)
+    wrong = client.post(url, data={"code": "0000000000", "csrf_token": token}, headers=french)
+    assert wrong.status_code == 403 and "Code erroné" in wrong.text
+    opened = client.post(url, data={"code": code, "csrf_token": token}, headers=french)
+    assert opened.status_code == 200 and "Le casier A01 est ouvert" in opened.text
+    assert client.get("/locker/no-such-site", headers={"accept": "text/html"}).status_code == 404

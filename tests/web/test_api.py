@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 
@@ -52,3 +54,18 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         spec["paths"]
     )
     assert client.get("/docs").status_code == 200
+
+
+def test_the_api_docs_work_offline(client: TestClient) -> None:
+    """/docs loads Swagger UI from the package, never from a CDN, and runs no inline script."""
+    page = client.get("/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(asset.startswith("/static/") for asset in assets)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # every script is a file
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+    bundle = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert len(bundle.content) > 1_000_000  # the real bundle, not a stub
+    assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200
+    assert 'data-openapi="/api/v1/openapi.json"' in page

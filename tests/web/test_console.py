@@ -249,7 +249,29 @@ def test_operators_move_orders_on_from_the_console(
     assert ">packed<" in admin_client.get(f"/operator/showrooms/{showroom_id}/orders").text
 
 
-def _buy_kiwi_at_home(admin_client: TestClient) -> None:
+def test_the_orders_list_names_its_actions_and_hides_failed_payments(
+    admin_client: TestClient, demo_installation: Installation
+) -> None:
+    showroom_id = _showroom_id(demo_installation)
+    orders_url = f"/operator/showrooms/{showroom_id}/orders"
+    empty = admin_client.get(orders_url).text
+    assert 'data-testid="no-orders"' in empty and "once a shopper has checked out" in empty
+    _buy_kiwi_at_home(admin_client, card="4000000000000002", status=402)  # declined
+    _buy_kiwi_at_home(admin_client)
+    page = admin_client.get(orders_url).text
+    numbers = re.findall(r'data-testid="order-number">([0-9A-F]{8})<', page)
+    assert len(numbers) == 1  # the paid order; the failed payment is not listed
+    assert ">Mark as packed</button>" in page and ">Refund</button>" in page
+    assert ">packed<" not in page.replace(">Mark as packed<", "")
+    every = admin_client.get(orders_url, params={"show": "all"}).text
+    assert numbers[0] in every
+    assert every.count('data-testid="order-number"') >= 1
+    assert admin_client.get(orders_url, params={"show": "bogus"}).status_code == 422
+
+
+def _buy_kiwi_at_home(
+    admin_client: TestClient, card: str = "4242424242424242", status: int = 303
+) -> None:
     """A scripted shopper in the demo showroom buys a kiwi bag, delivered home."""
     _, variant_id = first_variant(admin_client, "Kiwi")
     shopper = TestClient(admin_client.app)
@@ -265,13 +287,13 @@ def _buy_kiwi_at_home(admin_client: TestClient) -> None:
         "address_line": "1 rue X",
         "postcode": "75001",
         "city": "Paris",
-        "card_number": "4242424242424242",
+        "card_number": card,
         "expiry": "12/30",
         "cvc": "123",
         "idempotency_key": key.group(1),
         "csrf_token": csrf,
     }
-    assert shopper.post("/checkout", data=form, follow_redirects=False).status_code == 303
+    assert shopper.post("/checkout", data=form, follow_redirects=False).status_code == status
 
 
 def test_the_dashboard_shows_events_that_could_not_be_recorded(

@@ -222,4 +222,4 @@ def test_a_scheduled_session_is_listed_and_a_bad_stream_url_is_refused(
     session_id = created.headers["location"].rsplit("/", 1)[1]
     assert "Winter coats" in viewer.get("/live").text
     page = viewer.get(f"/live/{session_id}").text
-    assert "Starts 01 Dec 18:00 UTC" in page and 'data-testid="buy"' not in page
+    assert "Starts 1 Dec 2026, 18:00 UTC" in page and 'data-testid="buy"' not in page

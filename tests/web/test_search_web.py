@@ -172,6 +172,43 @@ def test_not_this_one_keeps_the_photo_for_the_operator(
     assert photo_url in dashboard
 
 
+def test_a_photo_result_is_a_page_the_switches_and_not_this_one_come_back_to(
+    shop: tuple[TestClient, Installation, dict[str, str]],
+) -> None:
+    client, _installation, products = shop
+    csrf = csrf_of(client, "/s/corner")
+    answered = client.post(
+        "/s/corner/photo",
+        files={"image": ("p.png", _cropped("tin"), "image/png")},
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    result_url = answered.headers["location"]
+    assert result_url.startswith("/s/corner/match/")
+    page = client.get(result_url).text
+    assert 'data-testid="best-match"' in page
+    back = re.search(r'name="back" value="([^"]*)"', page)
+    assert back is not None and back.group(1) == result_url
+    switched = client.post(
+        "/preferences", data={"language": "fr", "back": back.group(1), "csrf_token": csrf}
+    )
+    assert switched.status_code == 200 and str(switched.url).endswith(result_url)
+    assert "Meilleure correspondance" in switched.text  # the same answer, now in French
+    token = re.search(r'name="match_token" value="([^"]*)"', switched.text)
+    assert token is not None
+    thanks = client.post(
+        "/s/corner/not-this-one",
+        data={"csrf_token": csrf, "product_id": products["tin"], "match_token": token.group(1)},
+    )
+    assert thanks.status_code == 200
+    assert 'data-testid="feedback-thanks"' in thanks.text
+    assert "Nothing matches" not in thanks.text and "Aucun résultat" not in thanks.text
+    assert 'data-testid="best-match"' not in thanks.text
+    forged = client.get("/s/corner/match/not-a-signed-answer", follow_redirects=False)
+    assert forged.status_code == 303 and forged.headers["location"] == "/s/corner"
+
+
 def test_enrollment_needs_an_operator_and_is_all_or_nothing(
     shop: tuple[TestClient, Installation, dict[str, str]],
 ) -> None:

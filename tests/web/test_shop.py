@@ -84,7 +84,13 @@ def test_prices_show_in_the_display_currency_too(client: TestClient) -> None:
     client.post("/preferences", data=data)
     page = client.get(f"/products/{product_id}").text
     assert "€1.99" in page
-    assert "≈ ¥15.52" in page  # 1.99 EUR at 7.80
+    assert "≈ CN¥15.52" in page  # 1.99 EUR at 7.80, written the English way
+    assert "≈ CN¥15.52" in client.get("/s/les-halles").text  # the landing's cards too
+    _add(client, first_variant(client, "Granny Smith")[1], 2)
+    assert "≈ CN¥31.04" in client.get("/cart").text  # cart lines and total
+    assert "≈ CN¥31.04" in client.get("/checkout").text
+    chinese = client.get("/checkout", headers={"accept-language": "zh"}).text
+    assert "≈ ¥31.04" in chinese  # the Chinese way
 
 
 def test_a_shelf_tag_opens_its_product_and_counts_the_scan(

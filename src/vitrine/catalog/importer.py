@@ -59,6 +59,7 @@ class ProductDraft:
     image_paths: list[Path] = field(default_factory=list)
     variants: list[VariantDraft] = field(default_factory=list)
     texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # language -> (name, desc.)
+    categories: dict[str, str] = field(default_factory=dict)  # language -> category
 
 
 @dataclass
@@ -163,7 +164,7 @@ def _flat_texts(texts: Any) -> dict[str, Any]:
     flat = {}
     for language, fields in texts.items():
         if isinstance(fields, dict):
-            for key in ("name", "description"):
+            for key in ("name", "description", "category"):
                 if key in fields:
                     flat[f"{key}_{language}"] = fields[key]
     return flat
@@ -228,6 +229,7 @@ class _DraftBuilder:
             brand=record.get("brand", "")[:100],
             image_paths=self._image_paths(record.get("images", "")),
             texts=_translations(record),
+            categories=_translated_categories(record),
         )
 
     def _variant(self, record: dict[str, str], sku: str) -> VariantDraft:
@@ -263,7 +265,7 @@ class _RowInvalid(ValueError):
     pass
 
 
-TRANSLATED = re.compile(r"^(name|description)_([a-z]{2})$")
+TRANSLATED = re.compile(r"^(name|description|category)_([a-z]{2})$")
 
 
 def _translations(record: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -275,6 +277,16 @@ def _translations(record: dict[str, str]) -> dict[str, tuple[str, str]]:
         if name:
             texts[language] = (name, record.get(f"description_{language}", ""))
     return texts
+
+
+def _translated_categories(record: dict[str, str]) -> dict[str, str]:
+    """Per-language categories from columns category_fr, category_zh..."""
+    found = (TRANSLATED.fullmatch(key) for key in record)
+    return {
+        match.group(2): str(record[match.group(0)])[:100]
+        for match in found
+        if match and match.group(1) == "category" and record[match.group(0)]
+    }
 
 
 def _valid_sku(value: str, column: str) -> str:

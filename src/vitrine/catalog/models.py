@@ -106,6 +106,7 @@ class ProductText(Base):
     language: Mapped[str] = mapped_column(String(8), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    category: Mapped[str] = mapped_column(String(100), default="", nullable=False)
 
 
 class Warehouse(Base):

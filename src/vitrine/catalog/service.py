@@ -117,11 +117,16 @@ def _upsert_variants(product: Product, draft: ProductDraft) -> None:
 def _upsert_texts(product: Product, draft: ProductDraft) -> None:
     existing = {text.language: text for text in product.texts}
     for language, (name, description) in draft.texts.items():
+        category = draft.categories.get(language, "")
         text = existing.get(language)
         if text is None:
-            product.texts.append(ProductText(language=language, name=name, description=description))
+            product.texts.append(
+                ProductText(
+                    language=language, name=name, description=description, category=category
+                )
+            )
         else:
-            text.name, text.description = name, description
+            text.name, text.description, text.category = name, description, category
 
 
 def localized(product: Product, language: str) -> tuple[str, str]:
@@ -130,6 +135,12 @@ def localized(product: Product, language: str) -> tuple[str, str]:
     if text is None:
         return product.name, product.description
     return text.name, text.description or product.description
+
+
+def localized_category(product: Product, language: str) -> str:
+    """The product's category in `language`, falling back to the default one."""
+    text = next((t for t in product.texts if t.language == language), None)
+    return (text.category if text is not None else "") or product.category
 
 
 def _add_images(db_session: Session, product: Product, images: list[StoredImage]) -> None:

@@ -20,6 +20,7 @@ from typing import Protocol
 log = logging.getLogger("vitrine.live")
 CACHED_EVENTS = 512
 SAFETY_REFRESH_SECONDS = 5.0  # re-read the log now and then even if a wake-up was lost
+NUDGE_SECONDS = 1.0  # at most one viewer-count wake a second per session and process
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class SessionFeed:
         self._refreshing: asyncio.Future[None] | None = None
         self._refreshed_at = 0.0
         self.viewers = 0
+        self._nudge_pending = False
+        self._nudged_at = 0.0
         self._peak_seen = 0
         self._peak_stored = 0
         self._peak_stored_at = 0.0
@@ -69,6 +72,22 @@ class SessionFeed:
     def wake(self, seq: int) -> None:
         """The log reaches `seq` (call on the event loop's thread)."""
         self._known = max(self._known, seq)
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def nudge(self) -> None:
+        """The audience changed: wake the streams waiting on this feed (no new event) so each
+        sends the new viewer count, the host's included. At most one wake a second however many
+        viewers come and go, so a burst of arrivals costs a few wakes, not one per arrival."""
+        if self._nudge_pending:
+            return
+        self._nudge_pending = True
+        delay = max(0.0, NUDGE_SECONDS - (time.monotonic() - self._nudged_at))
+        asyncio.get_running_loop().call_later(delay, self._nudge_now)
+
+    def _nudge_now(self) -> None:
+        self._nudge_pending = False
+        self._nudged_at = time.monotonic()
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 

@@ -7,7 +7,7 @@ the caller announces the new sequence to the hub after the commit (see `pending_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -51,15 +51,22 @@ class PinCard:
     currency: str
     pinned_at: datetime
     deal: dict[str, object] | None
+    names: dict[str, str] = field(default_factory=dict)  # the product's name by language
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language, self.name)
 
     def as_data(self) -> dict[str, object]:
         return {
             "pin_id": self.pin_id,
             "product_id": self.product_id,
             "name": self.name,
+            "names": self.names,
             "variant_label": self.variant_label,
             "image": f"/media/{self.image_key}" if self.image_key else "",
             "price": self.price,
+            "price_minor": self.price_minor,
+            "currency": self.currency,
             "deal": self.deal,
         }
 
@@ -255,6 +262,8 @@ def _deal_data(deal: LiveDeal, live: bool) -> dict[str, object]:
     return {
         "id": deal.id,
         "price": format_price(deal.price_minor, deal.currency),
+        "price_minor": deal.price_minor,
+        "currency": deal.currency,
         "quantity": deal.quantity,
         "remaining": deal.remaining,
         "ends_at": deal.ends_at.isoformat(),
@@ -283,6 +292,7 @@ def pinned_cards(*, db_session: Session, live: LiveSession) -> list[PinCard]:
                 currency=variant.currency,
                 pinned_at=pin.pinned_at,
                 deal=_deal_data(deal, live.state == LIVE) if deal else None,
+                names={text.language: text.name for text in product.texts},
             )
         )
     return cards
@@ -293,7 +303,9 @@ def _announce_pins(db_session: Session, live: LiveSession) -> None:
     append_event(db_session=db_session, session_id=live.id, kind="pins", data={"pins": cards})
 
 
-def pin_timeline(*, db_session: Session, live: LiveSession) -> list[tuple[LivePin, str, float]]:
+def pin_timeline(
+    *, db_session: Session, live: LiveSession, language: str | None = None
+) -> list[tuple[LivePin, str, float]]:
     """Every pin of the session with its product name and its offset in the recording (s)."""
     pins = db_session.scalars(
         select(LivePin).where(LivePin.session_id == live.id).order_by(LivePin.pinned_at)
@@ -303,5 +315,10 @@ def pin_timeline(*, db_session: Session, live: LiveSession) -> list[tuple[LivePi
     for pin in pins:
         product = catalog.get_product(db_session=db_session, product_id=pin.product_id)
         offset = (pin.pinned_at - started).total_seconds() if started else 0.0
-        timeline.append((pin, product.name if product else "?", max(0.0, offset)))
+        name = (
+            (catalog.localized(product, language)[0] if language else product.name)
+            if product
+            else "?"
+        )
+        timeline.append((pin, name, max(0.0, offset)))
     return timeline

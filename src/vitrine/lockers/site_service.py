@@ -112,6 +112,16 @@ def get_site(*, db_session: Session, site_id: str) -> LockerSite:
     return site
 
 
+def find_site(*, db_session: Session, key: str) -> LockerSite:
+    """A site by its id or by the reference people see on it and in links (`les-halles`)."""
+    site = db_session.get(LockerSite, key) or db_session.scalar(
+        select(LockerSite).where(LockerSite.ref == key)
+    )
+    if site is None:
+        raise UnknownSite(f"no locker site {key}")
+    return site
+
+
 def list_sites(*, db_session: Session) -> list[LockerSite]:
     return list(db_session.scalars(select(LockerSite).order_by(LockerSite.name)))
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.models import Product, Variant
+from vitrine.catalog.service import localized
 from vitrine.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
 from vitrine.orders.postcodes import centre_of
 from vitrine.orders.states import CANCELLED, PLACED, check_transition
@@ -169,7 +170,11 @@ def _variant_currency(db_session: Session, variant_id: str) -> str:
     return variant.currency if variant else ""
 
 
-def view_cart(*, db_session: Session, cart: Cart | None) -> CartView:
+ORDER_NUMBER_LENGTH = 8
+
+
+def view_cart(*, db_session: Session, cart: Cart | None, language: str | None = None) -> CartView:
+    """The cart's lines, product names in `language` when the catalog has them."""
     if cart is None:
         return CartView(cart_id="", items=[])
     items = []
@@ -189,7 +194,7 @@ def view_cart(*, db_session: Session, cart: Cart | None) -> CartView:
                 line.id,
                 variant.id,
                 product.id,
-                product.name,
+                localized(product, language)[0] if language else product.name,
                 variant.label,
                 variant.sku,
                 variant.price_minor if line.offer_price_minor is None else line.offer_price_minor,
@@ -302,6 +307,19 @@ def list_orders(*, db_session: Session, showroom_id: str, limit: int = 200) -> l
 
 def get_order(*, db_session: Session, order_id: str) -> Order | None:
     return db_session.get(Order, order_id)
+
+
+def order_number(order_id: str) -> str:
+    """The short number shoppers and operators see for an order (`2C24EAA6`)."""
+    return order_id[:ORDER_NUMBER_LENGTH].upper()
+
+
+def orders_numbered(*, db_session: Session, number: str) -> list[Order]:
+    """The orders whose number (the first characters of their id) is `number`: one, as a rule."""
+    number = number.strip().lower()
+    if len(number) != ORDER_NUMBER_LENGTH or not all(c in "0123456789abcdef" for c in number):
+        return []
+    return list(db_session.scalars(select(Order).where(Order.id.startswith(number)).limit(2)))
 
 
 def claim_cart(*, db_session: Session, cart_id: str | None, owner: str) -> Cart:

@@ -23,11 +23,13 @@ from vitrine.web.api import live as live_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
 from vitrine.web.api import search as search_api
+from vitrine.web.i18n import LANGUAGE_COOKIE, negotiate, translator
 from vitrine.web.metrics import RequestTimer
 from vitrine.web.pages import (
     account,
     cart,
     console,
+    dashboard,
     fulfilment,
     operator,
     photo_search,
@@ -63,7 +65,7 @@ def create_app(
         version=__version__,
         summary="Offline-to-online showroom: photo or QR -> product -> order -> home or locker.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below from the package's own copy of Swagger UI
         redoc_url=None,
     )
     app.state.installation = installation
@@ -83,11 +85,13 @@ def create_app(
     app.include_router(tracking.router)
     app.include_router(operator.router)
     app.include_router(console.router)
+    app.include_router(dashboard.router)
     app.include_router(live_pages.router)
     app.include_router(live_host_pages.router)
     app.include_router(fulfilment.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
+    _add_docs_route(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.middleware("http")(_visitor_cookie)
@@ -118,6 +122,14 @@ def _add_media_route(app: FastAPI, installation: Installation) -> None:
         return FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
+def _add_docs_route(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """Swagger UI from /static/vendor/swagger-ui: works offline."""
+        context = {"openapi_url": app.openapi_url}
+        return templates.TemplateResponse(request, "api_docs.html", context)
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     wants_html = "text/html" in request.headers.get("accept", "")
@@ -127,10 +139,22 @@ async def _http_error(request: Request, error: Exception) -> Response:
             status_code=error.status_code,
             headers=getattr(error, "headers", None),
         )
+    settings = request.app.state.installation.settings
+    language = negotiate(
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        settings.languages,
+    )
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"status": error.status_code, "detail": error.detail, "title": "Vitrine"},
+        {
+            "status": error.status_code,
+            "detail": str(error.detail),
+            "title": "Vitrine",
+            "t": translator(language).t,
+            "lang": language,
+        },
         status_code=error.status_code,
     )
 

@@ -1,25 +1,22 @@
-"""UI strings in the shopper's language: negotiation from cookie or Accept-Language, and lookup."""
+"""The shopper's language: negotiated from the cookie or Accept-Language, served by gettext."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
+from vitrine.i18n.translator import SOURCE_LANGUAGE, Translator, available_languages, translator
 
-LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGE_COOKIE = "vitrine_lang"
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = SOURCE_LANGUAGE
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "zh": "中文"}
 
-
-@cache
-def messages(language: str) -> dict[str, str]:
-    path = LOCALES_DIR / f"{language}.json"
-    loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
-
-
-def available_languages() -> list[str]:
-    return sorted(path.stem for path in LOCALES_DIR.glob("*.json"))
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGE_COOKIE",
+    "LANGUAGE_NAMES",
+    "Translator",
+    "available_languages",
+    "negotiate",
+    "translator",
+]
 
 
 def negotiate(cookie: str | None, accept_language: str | None, offered: list[str]) -> str:
@@ -46,9 +43,3 @@ def _ranked(header: str) -> list[tuple[str, float]]:
             quality = 0.0
         ranked.append((pieces[0], quality))
     return sorted(ranked, key=lambda item: -item[1])
-
-
-def translate(language: str, key: str, **values: object) -> str:
-    """The message for `key` in `language` (English if missing there), formatted with values."""
-    text = messages(language).get(key) or messages(DEFAULT_LANGUAGE).get(key) or key
-    return text.format(**values) if values else text

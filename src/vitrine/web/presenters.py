@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vitrine.catalog.models import Product, Variant
 from vitrine.catalog.money import format_price
-from vitrine.catalog.service import localized
+from vitrine.catalog.service import localized, localized_category
 from vitrine.web.schemas import ProductRead, VariantRead
 
 
@@ -34,9 +34,11 @@ def product_read(product: Product, language: str | None = None) -> ProductRead:
         sku=product.sku,
         name=name,
         description=description,
-        category=product.category,
+        category=localized_category(product, language) if language else product.category,
         brand=product.brand,
         image_urls=[media_url(image.media_key) for image in product.images],
         variants=variants,
         price_from=cheapest.price_display if cheapest else None,
+        price_minor=cheapest.price_minor if cheapest else None,
+        currency=cheapest.currency if cheapest else None,
     )

@@ -24,6 +24,8 @@ class ProductRead(BaseModel):
     image_urls: list[str]
     variants: list[VariantRead]
     price_from: str | None
+    price_minor: int | None = None  # the cheapest variant's price, for display conversion
+    currency: str | None = None
 
 
 class ProductPage(BaseModel):

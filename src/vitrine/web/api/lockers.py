@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
 from vitrine.lockers import flows
@@ -29,6 +30,7 @@ from vitrine.lockers.pickup import service as pickup_service
 from vitrine.lockers.pickup.tokens import looks_like_token
 from vitrine.lockers.policy import LockerPolicy, policy_from_settings
 from vitrine.lockers.sizes import UnknownSize
+from vitrine.orders import service as orders
 from vitrine.web.dependencies import InstallationDep, SessionDep, get_installation
 
 router = APIRouter(prefix="/lockers", tags=["lockers"])
@@ -48,8 +50,14 @@ class SiteRead(BaseModel):
 
 
 class DepositRequest(BaseModel):
-    site_id: str = Field(description="The site the courier is at.")
-    order_ref: str = Field(max_length=64)
+    site_id: str = Field(
+        max_length=64,
+        description="The site the courier is at: its id or its reference (`les-halles`).",
+    )
+    order_ref: str = Field(
+        max_length=64,
+        description="The order: its 8-character number on the parcel (`2C24EAA6`), or its id.",
+    )
     size: str | None = Field(default=None, description="Compartment size; default: as reserved.")
     dimensions_cm: tuple[float, float, float] | None = Field(
         default=None, description="The parcel's outer size; wins over `size`."
@@ -163,7 +171,7 @@ def list_sites(
 @router.get("/sites/{site_id}", response_model=SiteRead)
 def read_site(site_id: str, db_session: SessionDep) -> SiteRead | JSONResponse:
     try:
-        site = locker_sites.get_site(db_session=db_session, site_id=site_id)
+        site = locker_sites.find_site(db_session=db_session, key=site_id)
     except LockerError as error:
         return error_response(error)
     counts = locker_sites.free_counts(db_session=db_session, site_ids=[site.id])
@@ -185,11 +193,12 @@ def deposit(
     nearest site with room within the configured distance (`status: redirected`).
     """
     try:
+        site = locker_sites.find_site(db_session=db_session, key=body.site_id)
         result = flows.deposit(
             db_session=db_session,
             courier_token=_token(credentials),
-            site_id=body.site_id,
-            order_ref=body.order_ref,
+            site_id=site.id,
+            order_ref=order_id_of(db_session, body.order_ref),
             size=body.size,
             dimensions_cm=body.dimensions_cm,
             policy=policy,
@@ -211,8 +220,9 @@ def collect_returns(
 ) -> ReturnsRead | JSONResponse:
     """A courier takes out the parcels that were not picked up in time."""
     try:
+        site = locker_sites.find_site(db_session=db_session, key=site_id)
         opened = flows.collect_returns(
-            db_session=db_session, courier_token=_token(credentials), site_id=site_id
+            db_session=db_session, courier_token=_token(credentials), site_id=site.id
         )
     except LockerError as error:
         return error_response(error)
@@ -238,6 +248,7 @@ async def pick_up(
     the answer is 429 with Retry-After at once. A QR token is never slowed.
     """
     try:
+        site_id = await run_in_threadpool(site_id_of, request, site_id)
         opened = await open_compartment(request, site_id, body.code, policy)
     except LockerError as error:
         return error_response(error)
@@ -275,6 +286,20 @@ async def open_compartment(
     return await run_in_threadpool(
         in_session, pickup_service.check_typed_code, booked=booked, policy=policy
     )
+
+
+def order_id_of(db_session: Session, order_ref: str) -> str:
+    """The order id behind what a courier typed: the order number people see, or the id."""
+    numbered = orders.orders_numbered(db_session=db_session, number=order_ref)
+    if len(numbered) > 1:
+        raise UnknownParcel(f"order number {order_ref} is ambiguous: send the order id")
+    return numbered[0].id if numbered else order_ref.strip()
+
+
+def site_id_of(request: Request, key: str) -> str:
+    """The id of the site named by its id or by its reference (`les-halles`)."""
+    with get_installation(request).session_factory() as db_session:
+        return locker_sites.find_site(db_session=db_session, key=key).id
 
 
 def client_of(request: Request) -> str:

@@ -39,7 +39,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     shopper = shopper_of(request, db_session)
-    context = {"title": shopper.t("account.title"), "step": step, "email": email, "error": error}
+    context = {"title": shopper.t("Your account"), "step": step, "email": email, "error": error}
     return render(request, db_session, shopper, "account.html", context, status_code=status)
 
 

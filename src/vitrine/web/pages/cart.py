@@ -35,13 +35,13 @@ def _cart_page(
     status_code: int = 200,
 ) -> Response:
     cart = orders.get_cart(db_session=db_session, cart_id=shopper.cart_id)
-    view = orders.view_cart(db_session=db_session, cart=cart)
+    view = orders.view_cart(db_session=db_session, cart=cart, language=shopper.language)
     return render(
         request,
         db_session,
         shopper,
         "cart.html",
-        {"cart": view, "error": error, "title": shopper.t("cart.title")},
+        {"cart": view, "error": error, "title": shopper.t("Your cart")},
         status_code=status_code,
     )
 
@@ -142,7 +142,7 @@ def _checkout_page(
     longitude: float | None = None,
 ) -> Response:
     cart = orders.get_cart(db_session=db_session, cart_id=shopper.cart_id)
-    view = orders.view_cart(db_session=db_session, cart=cart)
+    view = orders.view_cart(db_session=db_session, cart=cart, language=shopper.language)
     if not view.items:
         return RedirectResponse("/cart", status_code=303)
     sites = _locker_choices(db_session, form.get("postcode", ""), latitude, longitude)
@@ -158,7 +158,7 @@ def _checkout_page(
             "message": message,
             "sites": sites,
             "idempotency_key": form.get("idempotency_key") or secrets.token_urlsafe(24),
-            "title": shopper.t("checkout.title"),
+            "title": shopper.t("Checkout"),
         },
         status_code=status_code,
     )
@@ -256,7 +256,7 @@ def _checkout_submitted(
             shopper,
             form,
             invalid.problems,
-            shopper.t("checkout.fix_errors"),
+            shopper.t("Please correct the fields marked below."),
             400,
         )
     except CheckoutRefused as refused:
@@ -271,7 +271,10 @@ def _checkout_submitted(
     # A placed order whose payment is not confirmed yet is shown on its page, never re-paid.
     if not outcome.paid and not outcome.replayed and outcome.state != PLACED:
         form["idempotency_key"] = ""  # a new attempt is a new checkout
-        message = shopper.t("checkout.payment_declined", reason=outcome.message)
+        message = shopper.t(
+            "The payment did not go through: %(reason)s Your cart is kept; try another card.",
+            reason=outcome.message,
+        )
         return _checkout_page(request, db_session, shopper, form, {}, message, 402)
     event_recorder(request).record(
         "order",

@@ -1,18 +1,16 @@
-"""Operator console: showrooms, what they display, QR shelf tags and the market-test dashboard."""
+"""Operator console: showrooms, what they display, QR shelf tags and in-store enrollment photos."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vitrine.analytics import charts
-from vitrine.analytics.figures import picked_up_not_bought, top_by_conversion, top_by_interest
-from vitrine.analytics.service import MarketTest, confusion_counts
+from vitrine.analytics.service import confusion_counts
 from vitrine.catalog import service as catalog
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.enrollment_service import MAX_ENROLLMENT_PHOTOS
@@ -20,24 +18,22 @@ from vitrine.showrooms.models import Showroom
 from vitrine.showrooms.shelf_tags import TagLabel, tag_png, tag_svg, tag_url, tags_pdf
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.enrollment import enroll_from_request
-from vitrine.web.market_test import market_test_of
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import AdminPageDep, OperatorPageDep, check_csrf, form_csrf_token
 from vitrine.web.uploads import read_limited_file
-from vitrine.web.wiring import event_recorder, review_photos
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
 MAX_SKU_FILE_BYTES = 1024 * 1024
 
 
-def _showroom(db_session: SessionDep, showroom_id: str) -> Showroom:
+def showroom_or_404(db_session: SessionDep, showroom_id: str) -> Showroom:
     showroom = showrooms.get_showroom(db_session=db_session, showroom_id=showroom_id)
     if showroom is None:
         raise HTTPException(status_code=404, detail="no such showroom")
     return showroom
 
 
-def _page(
+def operator_page(
     request: Request, template: str, context: dict[str, object], status: int = 200
 ) -> Response:
     context = {"csrf_token": form_csrf_token(request), **context}
@@ -90,7 +86,7 @@ def _showroom_page(
         if query
         else []
     )
-    return _page(
+    return operator_page(
         request,
         "operator_showroom.html",
         {
@@ -116,7 +112,7 @@ def showroom_page(
     db_session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     return _showroom_page(request, operator, db_session, showroom, q, "", 200)
 
 
@@ -135,7 +131,7 @@ def change_showroom(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     try:
         changes = showrooms.ShowroomSettings(
             name,
@@ -170,7 +166,7 @@ def add_to_display(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     product_ids = (product_id or [])[:500]
     known = [
         pid for pid in product_ids if catalog.get_product(db_session=db_session, product_id=pid)
@@ -196,7 +192,7 @@ def add_skus_to_display(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     data = skus_file.file.read(MAX_SKU_FILE_BYTES + 1)
     try:
         if len(data) > MAX_SKU_FILE_BYTES:
@@ -235,7 +231,7 @@ def remove_from_display(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     showrooms.remove_from_display(db_session=db_session, showroom=showroom, product_id=product_id)
     db_session.commit()
     return RedirectResponse(f"/operator/showrooms/{showroom.id}", status_code=303)
@@ -250,7 +246,7 @@ def _public_url(request: Request) -> str:
 def shelf_tags_pdf(
     showroom_id: str, request: Request, operator: OperatorPageDep, db_session: SessionDep
 ) -> Response:
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     base = _public_url(request)
     labels = [
         TagLabel(product.name, tag.code, tag_url(base, tag.code))
@@ -270,7 +266,7 @@ def shelf_tag_image(
     operator: OperatorPageDep,
     db_session: SessionDep,
 ) -> Response:
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     tag = showrooms.find_shelf_tag(db_session=db_session, code=code)
     if tag is None or tag.showroom_id != showroom.id or kind not in ("png", "svg"):
         raise HTTPException(status_code=404, detail="no such shelf tag in this showroom")
@@ -278,120 +274,6 @@ def shelf_tag_image(
     if kind == "png":
         return Response(tag_png(url), media_type="image/png")
     return Response(tag_svg(url), media_type="image/svg+xml")
-
-
-def _period(start: date | None, end: date | None) -> tuple[datetime, datetime]:
-    today = datetime.now(UTC).date()
-    last = end or today
-    first = start or last - timedelta(days=29)
-    if first > last:
-        raise HTTPException(status_code=422, detail="the period starts after it ends")
-    return datetime.combine(first, time(), UTC), datetime.combine(
-        last + timedelta(days=1), time(), UTC
-    )
-
-
-def _figures(
-    db_session: SessionDep, showroom: Showroom, start: date | None, end: date | None
-) -> MarketTest:
-    period_start, period_end = _period(start, end)
-    return market_test_of(
-        db_session=db_session, showroom=showroom, start=period_start, end=period_end
-    )
-
-
-@router.get("/showrooms/{showroom_id}/dashboard", response_class=HTMLResponse)
-def dashboard(
-    showroom_id: str,
-    request: Request,
-    operator: OperatorPageDep,
-    db_session: SessionDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
-    showroom = _showroom(db_session, showroom_id)
-    figures = _figures(db_session, showroom, start, end)
-    interest = top_by_interest(figures.funnels)
-    return _page(
-        request,
-        "operator_dashboard.html",
-        {
-            "title": f"{showroom.name}: market test",
-            "operator": operator,
-            "showroom": showroom,
-            "figures": figures,
-            "start": figures.start.date(),
-            "end": (figures.end - timedelta(days=1)).date(),
-            "by_interest": interest,
-            "by_conversion": top_by_conversion(figures.funnels),
-            "not_bought": picked_up_not_bought(figures.funnels),
-            "funnel_svg": charts.funnel_chart(interest).decode(),
-            "hourly_svg": charts.hourly_chart(figures.hourly).decode(),
-            "dropped": figures.dropped_events + event_recorder(request).pending_drops(showroom.id),
-        },
-    )
-
-
-@router.get("/showrooms/{showroom_id}/dashboard/{table}.csv")
-def dashboard_csv(
-    showroom_id: str,
-    table: str,
-    request: Request,
-    operator: OperatorPageDep,
-    db_session: SessionDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
-    showroom = _showroom(db_session, showroom_id)
-    rows = _csv_rows(table, _figures(db_session, showroom, start, end))
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    headers = {"Content-Disposition": f'attachment; filename="{showroom.slug}-{table}.csv"'}
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _csv_rows(table: str, figures: MarketTest) -> list[list[Any]]:
-    if table == "funnel":
-        return [
-            [
-                "product",
-                "views",
-                "qr_scans",
-                "photo_matches",
-                "added_to_cart",
-                "units_sold",
-                "conversion",
-            ]
-        ] + [
-            [f.name, f.views, f.scans, f.photo_hits, f.carts, f.units_sold, round(f.conversion, 4)]
-            for f in figures.funnels
-        ]
-    if table == "hourly":
-        return [["hour_utc", "actions"]] + [
-            [hour, count] for hour, count in enumerate(figures.hourly)
-        ]
-    if table == "summary":
-        return [
-            ["figure", "value"],
-            ["visitors", figures.visitors],
-            ["photo_searches", figures.photo_searches],
-            ["photo_search_success", round(figures.search_success, 4)],
-            ["qr_scans", figures.qr_scans],
-            ["text_searches", figures.text_searches],
-            ["orders", figures.orders],
-            ["dropped_events", figures.dropped_events],
-        ]
-    raise HTTPException(status_code=404, detail="tables: summary, funnel, hourly")
-
-
-@router.get("/review-photos/{day}/{name}")
-def review_photo(day: str, name: str, request: Request, operator: OperatorPageDep) -> Response:
-    path = review_photos(request).path_of(f"{day}/{name}")
-    if path is None:
-        raise HTTPException(status_code=404, detail="this photo is gone (kept for a limited time)")
-    return Response(
-        path.read_bytes(), media_type="image/jpeg", headers={"Cache-Control": "private"}
-    )
 
 
 def _display_item(db_session: SessionDep, showroom: Showroom, product_id: str) -> object:
@@ -421,7 +303,7 @@ def _enroll_page(
         "photos": counts.get(getattr(product, "id", ""), 0),
         "message": message,
     }
-    return _page(request, "operator_enroll.html", context)
+    return operator_page(request, "operator_enroll.html", context)
 
 
 @router.get("/showrooms/{showroom_id}/products/{product_id}/enroll", response_class=HTMLResponse)
@@ -432,7 +314,7 @@ def enrollment_page(
     operator: OperatorPageDep,
     db_session: SessionDep,
 ) -> Response:
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     product = _display_item(db_session, showroom, product_id)
     return _enroll_page(request, operator, db_session, showroom, product, "")
 
@@ -448,7 +330,7 @@ def enroll_from_the_floor(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    showroom = _showroom(db_session, showroom_id)
+    showroom = showroom_or_404(db_session, showroom_id)
     product = _display_item(db_session, showroom, product_id)
     settings = request.app.state.installation.settings
     if not 1 <= len(photos) <= MAX_ENROLLMENT_PHOTOS:

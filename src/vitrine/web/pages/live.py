@@ -80,7 +80,11 @@ def live_sessions(request: Request, db_session: SessionDep) -> Response:
     shopper = shopper_of(request, db_session)
     sessions = live.list_sessions(db_session=db_session)
     return render(
-        request, db_session, shopper, "live_list.html", {"sessions": sessions, "title": "Live"}
+        request,
+        db_session,
+        shopper,
+        "live_list.html",
+        {"sessions": sessions, "title": shopper.t("Live shopping")},
     )
 
 
@@ -95,7 +99,9 @@ def viewer_page(session_id: str, request: Request, db_session: SessionDep) -> Re
         "live": session_live,
         "cards": live.pinned_cards(db_session=db_session, live=session_live),
         "comments": audience.recent_comments(db_session=db_session, live=session_live),
-        "timeline": live.pin_timeline(db_session=db_session, live=session_live),
+        "timeline": live.pin_timeline(
+            db_session=db_session, live=session_live, language=shopper.language
+        ),
         "handle": handle,
         "title": session_live.title,
     }
@@ -114,6 +120,7 @@ async def _stream(
     feed = hub.feed(session_id)
     if counted:
         await _note_viewers(request, hub, session_id, await hub.joined(session_id))
+        feed.nudge()
     try:
         sent_viewers = await hub.viewers(session_id)
         yield f"retry: 2000\n\nevent: viewers\ndata: {sent_viewers}\n\n"
@@ -130,6 +137,7 @@ async def _stream(
     finally:
         if counted:
             await _note_viewers(request, hub, session_id, await hub.left(session_id), True)
+            feed.nudge()
 
 
 async def _note_viewers(

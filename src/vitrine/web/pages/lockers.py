@@ -15,6 +15,8 @@ from vitrine.lockers.errors import PickupRefused, UnknownSite
 from vitrine.lockers.models import LockerSite
 from vitrine.web.api.lockers import PICKUP_STATUS, PolicyDep, open_compartment
 from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.i18n import LANGUAGE_COOKIE, Translator, negotiate, translator
+from vitrine.web.labels import PICKUP_PROBLEMS
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, check_csrf, csrf_binding, csrf_token_for
 
@@ -23,9 +25,19 @@ router = APIRouter(include_in_schema=False)
 
 def _site(db_session: SessionDep, site_id: str) -> LockerSite:
     try:
-        return sites.get_site(db_session=db_session, site_id=site_id)
+        return sites.find_site(db_session=db_session, key=site_id)
     except UnknownSite as error:
         raise HTTPException(status_code=404, detail="This locker does not exist.") from error
+
+
+def words_for(request: Request, installation: InstallationDep) -> Translator:
+    """The kiosk speaks the language of the phone or browser in front of it."""
+    language = negotiate(
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        installation.settings.languages,
+    )
+    return translator(language)
 
 
 def _kiosk(
@@ -41,8 +53,11 @@ def _kiosk(
     new_visitor = None
     if not binding:
         new_visitor = binding = secrets.token_urlsafe(24)
+    words = words_for(request, installation)
     context = {
-        "title": f"Locker {site.name}",
+        "title": words.t("Locker %(name)s", name=site.name),
+        "t": words.t,
+        "lang": words.language,
         "site": site,
         "csrf_token": csrf_token_for(installation.settings, binding),
         "opened": opened,
@@ -77,7 +92,10 @@ async def kiosk_pickup(
         opened = await open_compartment(request, site.id, code, policy)
     except PickupRefused as refused:
         status = PICKUP_STATUS[refused.problem]
-        response = _kiosk(request, installation, site, error=str(refused), status=status)
+        problem = words_for(request, installation).t(
+            PICKUP_PROBLEMS[refused.problem], seconds=refused.retry_after_seconds
+        )
+        response = _kiosk(request, installation, site, error=problem, status=status)
         if refused.retry_after_seconds:
             response.headers["Retry-After"] = str(refused.retry_after_seconds)
         return response

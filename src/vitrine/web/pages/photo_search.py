@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from vitrine.catalog import service as catalog
@@ -15,7 +18,7 @@ from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
-from vitrine.web.dependencies import InstallationDep, SessionDep
+from vitrine.web.dependencies import InstallationDep, SessionDep, get_installation
 from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import product_read
 from vitrine.web.search_gate import SearchBusy
@@ -55,7 +58,7 @@ def _answer_page(
     data: bytes,
     answer: SearchAnswer,
 ) -> Response:
-    """Keeps a review copy, records the search and renders the answer (database and files)."""
+    """Keeps a review copy, records the search and sends the shopper to the answer's page."""
     detail: dict[str, object] = {
         "top_product": answer.results[0].product_id if answer.results else None,
         "score": round(answer.confidence, 4),
@@ -72,25 +75,15 @@ def _answer_page(
         source="photo",
         detail=detail,
     )
-    products = [
-        catalog.get_product(db_session=db_session, product_id=m.product_id) for m in answer.results
-    ]
-    reads = [product_read(p, shopper.language) for p in products if p is not None]
-    best = None if answer.not_found or not reads else reads[0]
-    others = reads[1:] if best else ([] if answer.not_found else reads)
-    if answer.not_found:
-        others = reads[:3]  # "show me similar"
-    context = {
-        "showroom": showroom,
-        "title": shopper.t("search.results"),
-        "query": "",
-        "answer": answer,
-        "best": best,
-        "products": others,
-        "error": "",
-        "search_id": detail["photo_key"],
-    }
-    return render(request, db_session, shopper, "results.html", context)
+    # Post/redirect/get: the answer is a page of its own, so switching language or currency
+    # (or reloading) shows it again instead of repeating the POST.
+    match = MatchedPhoto(
+        search_id=str(detail["photo_key"]),
+        product_ids=[m.product_id for m in answer.results],
+        not_found=answer.not_found,
+    )
+    secret = get_installation(request).settings.secret_key
+    return RedirectResponse(f"/s/{showroom.slug}/match/{match.signed(secret)}", status_code=303)
 
 
 def _refusal_page(
@@ -103,7 +96,7 @@ def _refusal_page(
 ) -> Response:
     context = {
         "showroom": showroom,
-        "title": shopper.t("search.results"),
+        "title": shopper.t("Results"),
         "query": "",
         "answer": None,
         "products": [],
@@ -137,12 +130,18 @@ async def photo_search(
             )
     except SearchBusy as busy:
         busy_page = await run_in_threadpool(
-            _refusal_page, request, db_session, shopper, showroom, shopper.t("search.busy"), 503
+            _refusal_page,
+            request,
+            db_session,
+            shopper,
+            showroom,
+            shopper.t("So many photos right now: try again in a moment."),
+            503,
         )
         busy_page.headers["Retry-After"] = str(busy.retry_after)
         return busy_page
     except ImageRejected as rejected:
-        refused = shopper.t("search.photo_refused", reason=rejected.message)
+        refused = shopper.t("This photo could not be read: %(reason)s", reason=rejected.message)
         return await run_in_threadpool(
             _refusal_page, request, db_session, shopper, showroom, refused, 400
         )
@@ -152,13 +151,83 @@ async def photo_search(
     )
 
 
+@dataclass(frozen=True)
+class MatchedPhoto:
+    """What a photo search answered, carried in the result page's (signed) address."""
+
+    search_id: str
+    product_ids: list[str]
+    not_found: bool
+
+    def signed(self, secret_key: str) -> str:
+        data = {"s": self.search_id, "p": self.product_ids, "n": self.not_found}
+        return _serializer(secret_key).dumps(data)
+
+    @classmethod
+    def from_signed(cls, secret_key: str, token: str) -> MatchedPhoto | None:
+        try:
+            data = _serializer(secret_key).loads(token, max_age=MATCH_MAX_AGE)
+        except BadData:
+            return None
+        return cls(str(data["s"]), [str(p) for p in data["p"]][:10], bool(data["n"]))
+
+
+MATCH_MAX_AGE = 7 * 24 * 3600
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="vitrine.photo-match")
+
+
+@router.get("/s/{slug}/match/{token}", response_class=HTMLResponse)
+def match_page(
+    slug: str,
+    token: str,
+    request: Request,
+    db_session: SessionDep,
+    installation: InstallationDep,
+    wrong: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """The answer to a photo: the best match, a short list, or "not found" with similar products.
+    After "Not this one?" (`wrong`), the thanks and the other candidates of the same photo."""
+    showroom = showrooms.get_showroom_by_slug(db_session=db_session, slug=slug)
+    if showroom is None:
+        raise HTTPException(status_code=404, detail="This showroom does not exist.")
+    match = MatchedPhoto.from_signed(installation.settings.secret_key, token[:2000])
+    if match is None:
+        return RedirectResponse(f"/s/{slug}", status_code=303)  # expired or forged: start again
+    shopper = shopper_of(request, db_session)
+    products = [catalog.get_product(db_session=db_session, product_id=p) for p in match.product_ids]
+    reads = [product_read(p, shopper.language) for p in products if p is not None]
+    if wrong:
+        best, others = None, [read for read in reads if read.id != wrong]
+    else:
+        best = None if match.not_found or not reads else reads[0]
+        others = reads[:3] if match.not_found else reads[1:]  # "not found": show similar
+    context = {
+        "showroom": showroom,
+        "title": shopper.t("Results"),
+        "query": "",
+        "answer": match,
+        "best": best,
+        "products": others,
+        "error": "",
+        "search_id": match.search_id,
+        "match_token": token,
+        "thanks": bool(wrong),
+    }
+    return render(request, db_session, shopper, "results.html", context)
+
+
 @router.post("/s/{slug}/not-this-one")
 def not_this_one(
     slug: str,
     request: Request,
     db_session: SessionDep,
+    installation: InstallationDep,
     product_id: Annotated[str, Form(max_length=32)],
     search_id: Annotated[str, Form(max_length=64)] = "",
+    match_token: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
@@ -174,12 +243,8 @@ def not_this_one(
         visitor=shopper.visitor,
         detail={"photo_key": photo} if photo else {},
     )
-    context = {
-        "showroom": showroom,
-        "title": shopper.t("search.results"),
-        "query": "",
-        "answer": None,
-        "products": [],
-        "thanks": True,
-    }
-    return render(request, db_session, shopper, "results.html", context)
+    if MatchedPhoto.from_signed(installation.settings.secret_key, match_token) is None:
+        return RedirectResponse(f"/s/{slug}?thanks=1", status_code=303)
+    return RedirectResponse(
+        f"/s/{slug}/match/{match_token}?{urlencode({'wrong': product_id})}", status_code=303
+    )

@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.catalog import service as catalog
 from vitrine.catalog import stock_service as stock
+from vitrine.catalog.service import localized
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.i18n import LANGUAGE_COOKIE, available_languages
-from vitrine.web.pages.templating import templates
 from vitrine.web.presenters import product_read
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import (
@@ -34,9 +34,9 @@ def home(request: Request, db_session: SessionDep) -> Response:
     all_showrooms = showrooms.list_showrooms(db_session=db_session)
     if len(all_showrooms) == 1:
         return RedirectResponse(url=f"/s/{all_showrooms[0].slug}", status_code=302)
-    return templates.TemplateResponse(
-        request, "home.html", {"showrooms": all_showrooms, "title": "Vitrine"}
-    )
+    shopper = shopper_of(request, db_session)
+    context = {"showrooms": all_showrooms, "title": shopper.t("Showrooms")}
+    return render(request, db_session, shopper, "home.html", context)
 
 
 def _showroom(db_session: SessionDep, slug: str) -> Showroom:
@@ -97,7 +97,7 @@ def text_search(
             "showroom": showroom,
             "query": q,
             "products": [product_read(p, shopper.language) for p in found],
-            "title": shopper.t("search.results"),
+            "title": shopper.t("Results"),
             "answer": None,
         },
     )
@@ -156,7 +156,7 @@ def product_page(
             "product": product_read(product, shopper.language),
             "availability": availability,
             "showroom": showroom,
-            "title": product.name,
+            "title": localized(product, shopper.language)[0],
             "added": request.query_params.get("added") == "1",
         },
     )
@@ -167,11 +167,12 @@ def set_preferences(
     request: Request,
     language: Annotated[str, Form(max_length=8)] = "",
     currency: Annotated[str, Form(max_length=3)] = "",
-    back: Annotated[str, Form(max_length=300)] = "/",
+    back: Annotated[str, Form(max_length=2000)] = "/",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    target = back if back.startswith("/") and not back.startswith("//") else "/"
+    local = back.startswith("/") and not back.startswith(("//", "/\\"))
+    target = back if local else "/"
     response = RedirectResponse(target, status_code=303)
     if language in available_languages():
         remember(response, LANGUAGE_COOKIE, language)

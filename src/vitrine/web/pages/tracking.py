@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from vitrine.catalog import service as catalog
+from vitrine.catalog.service import localized
 from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.notifications import service as outbox
@@ -12,6 +14,7 @@ from vitrine.orders import service as orders
 from vitrine.orders.fulfilment import follow_locker
 from vitrine.orders.states import journey
 from vitrine.web.dependencies import SessionDep
+from vitrine.web.labels import LOCKER_STATUS
 from vitrine.web.shopper import render, shopper_of
 from vitrine.web.wiring import checkout_desk
 
@@ -38,13 +41,24 @@ def tracking_page(tracking_token: str, request: Request, db_session: SessionDep)
     messages = outbox.messages_for(
         db_session=db_session, recipient=order.email or order.phone, since=order.created_at
     )
+    products = {
+        line.product_id: catalog.get_product(db_session=db_session, product_id=line.product_id)
+        for line in order.lines
+    }
+    line_names = {
+        product_id: localized(product, shopper.language)[0]
+        for product_id, product in products.items()
+        if product is not None
+    }
     steps = journey(order.delivery_method)
     context = {
         "order": order,
         "steps": steps,
         "locker": locker,
+        "line_names": line_names,
+        "locker_status": LOCKER_STATUS,
         "messages": messages,
         "reached": steps.index(order.state) if order.state in steps else -1,
-        "title": shopper.t("order.title", ref=order.id[:8].upper()),
+        "title": shopper.t("Order %(ref)s", ref=orders.order_number(order.id)),
     }
     return render(request, db_session, shopper, "order.html", context)

@@ -16,6 +16,20 @@
     return node;
   }
 
+  // Words and prices in the page's language: the server puts the translations on the root.
+  function say(key, fallback) { return root.dataset["say" + key] || fallback; }
+  function money(minor, currency, fallback) {
+    try {
+      return new Intl.NumberFormat(root.dataset.lang || "en", { style: "currency", currency: currency })
+        .format(minor / 100);
+    } catch (_error) { return fallback; }
+  }
+  function unavailable(reason) {
+    if (reason === "the deal is sold out") return say("SoldOut", reason);
+    if (reason === "the deal has ended") return say("Ended", reason);
+    return reason;
+  }
+
   function testid(name) { return root.querySelector('[data-testid="' + name + '"]'); }
 
   // --- the player ---------------------------------------------------------------------------
@@ -60,7 +74,7 @@
     form.appendChild(hidden("csrf_token", csrf));
     form.appendChild(hidden("deal_id", deal.id));
     var button = el("button", { type: "submit", "class": "big-button", "data-testid": "buy",
-      "data-deal": deal.id, "data-ends": deal.ends_at }, deal.unavailable || "Buy at the live price");
+      "data-deal": deal.id, "data-ends": deal.ends_at }, deal.unavailable ? unavailable(deal.unavailable) : say("Buy", "Buy at the live price"));
     button.disabled = !!deal.unavailable;
     form.appendChild(button);
     return form;
@@ -70,22 +84,23 @@
     var card = el("article", { "class": "pin-card", "data-testid": "pin-card", "data-product": pin.product_id });
     if (pin.image) card.appendChild(el("img", { src: pin.image, alt: "" }));
     var body = el("div");
-    body.appendChild(el("h2", { "data-testid": "pin-name" }, pin.name));
+    body.appendChild(el("h2", { "data-testid": "pin-name" }, (pin.names || {})[root.dataset.lang] || pin.name));
     if (pin.deal) {
       var line = el("p", { "class": "deal" });
-      line.appendChild(el("strong", { "class": "price", "data-testid": "deal-price" }, pin.deal.price));
+      line.appendChild(el("strong", { "class": "price", "data-testid": "deal-price" },
+        money(pin.deal.price_minor, pin.deal.currency, pin.deal.price)));
       line.appendChild(document.createTextNode(" "));
-      line.appendChild(el("span", { "class": "was" }, pin.price));
+      line.appendChild(el("span", { "class": "was" }, money(pin.price_minor, pin.currency, pin.price)));
       line.appendChild(document.createTextNode(" · "));
       line.appendChild(el("span", { "data-testid": "deal-remaining", "data-deal": pin.deal.id }, String(pin.deal.remaining)));
-      line.appendChild(document.createTextNode(" left"));
+      line.appendChild(document.createTextNode(" " + say("Left", "left")));
       body.appendChild(line);
       body.appendChild(buyForm(pin.deal));
     } else {
       var plain = el("p");
-      plain.appendChild(el("span", { "class": "price" }, pin.price));
+      plain.appendChild(el("span", { "class": "price" }, money(pin.price_minor, pin.currency, pin.price)));
       plain.appendChild(document.createTextNode(" · "));
-      plain.appendChild(el("a", { href: "/products/" + pin.product_id }, "See the product"));
+      plain.appendChild(el("a", { href: "/products/" + pin.product_id }, say("See", "See the product")));
       body.appendChild(plain);
     }
     card.appendChild(body);
@@ -106,7 +121,7 @@
       button.dataset.ends = data.ends_at;
       if (data.remaining <= 0 || ended) {
         button.disabled = true;
-        button.textContent = data.remaining <= 0 ? "the deal is sold out" : "the deal has ended";
+        button.textContent = data.remaining <= 0 ? say("SoldOut", "the deal is sold out") : say("Ended", "the deal has ended");
       }
     });
   }
@@ -116,7 +131,7 @@
     root.querySelectorAll('[data-testid="buy"][data-ends]').forEach(function (button) {
       if (!button.disabled && new Date(button.dataset.ends) <= new Date()) {
         button.disabled = true;
-        button.textContent = "the deal has ended";
+        button.textContent = say("Ended", "the deal has ended");
       }
     });
   }

@@ -1,0 +1,1 @@
+"""Shopper-facing text in the shopper's language: gettext catalogs, plural forms, prices, dates."""
