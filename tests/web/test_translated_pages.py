@@ -116,6 +116,7 @@ def _pages(client: TestClient, installation: Installation) -> dict[str, str]:
     pages["/cart (with a line)"] = client.get("/cart").text
     pages["/checkout"] = client.get("/checkout").text
     pages["/checkout (declined)"] = _checkout(client, card_number="4000 0000 0000 0002").text
+    pages["/checkout (invalid)"] = _checkout(client, email="lea@", postcode="123").text
     home_order = _checkout(client).headers["location"]
     pages["/orders/... (home)"] = client.get(home_order).text
     _add(client, variant_id, 1)
@@ -142,6 +143,8 @@ def test_every_shopper_page_is_in_the_shoppers_language(
     assert {path: found for path, found in left.items() if found} == {}
     for path, page in pages.items():
         assert f'<html lang="{language}">' in page, path
+    declined = {"fr": "La carte a été refusée.", "zh": "银行卡被拒绝。"}[language]
+    assert declined in pages["/checkout (declined)"]  # the gateway's reason too
 
 
 def test_the_check_finds_english_when_there_is_some(client: TestClient) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vitrine.i18n.translator import N_
+
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PHONE_ALLOWED = re.compile(r"^\+?[0-9 ().-]{6,24}$")
 POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
@@ -35,19 +37,23 @@ class CheckoutDetails:
 def _contact_problems(details: CheckoutDetails) -> dict[str, str]:
     problems = {}
     if not details.email and not details.phone:
-        problems["email"] = "give an email address or a phone number"
+        problems["email"] = N_("give an email address or a phone number")
     if details.email and not EMAIL.fullmatch(details.email):
-        problems["email"] = "this is not an email address"
+        problems["email"] = N_("this is not an email address")
     digits = re.sub(r"\D", "", details.phone)
     if details.phone and (not PHONE_ALLOWED.fullmatch(details.phone) or not 8 <= len(digits) <= 15):
-        problems["phone"] = "this is not a phone number"
+        problems["phone"] = N_("this is not a phone number")
     return problems
 
 
 def _postcode_problem(postcode: str, country: str) -> str | None:
     pattern = FRENCH_POSTCODE if country == "FR" else POSTCODE
     if not pattern.fullmatch(postcode):
-        return "this is not a postcode" + (" (5 digits)" if country == "FR" else "")
+        return (
+            N_("this is not a postcode (5 digits)")
+            if country == "FR"
+            else N_("this is not a postcode")
+        )
     return None
 
 
@@ -55,19 +61,19 @@ def _delivery_problems(details: CheckoutDetails) -> dict[str, str]:
     problems = {}
     if details.delivery_method == "locker":
         if not details.locker_site_id:
-            problems["locker_site_id"] = "choose a parcel locker"
+            problems["locker_site_id"] = N_("choose a parcel locker")
         return problems
     if details.delivery_method != "home":
-        return {"delivery_method": "choose home delivery or a parcel locker"}
+        return {"delivery_method": N_("choose home delivery or a parcel locker")}
     if not details.recipient_name.strip():
-        problems["recipient_name"] = "whom should we deliver to?"
+        problems["recipient_name"] = N_("whom should we deliver to?")
     if len(details.address_line.strip()) < 4:
-        problems["address_line"] = "give the street address"
+        problems["address_line"] = N_("give the street address")
     postcode_problem = _postcode_problem(details.postcode.strip(), details.country)
     if postcode_problem:
         problems["postcode"] = postcode_problem
     if not details.city.strip():
-        problems["city"] = "give the city"
+        problems["city"] = N_("give the city")
     return problems
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vitrine.i18n.translator import N_
+
 
 class CheckoutRefused(ValueError):
     """The checkout cannot go ahead (the message is for the shopper; the cart is kept)."""
@@ -18,4 +20,6 @@ class CheckoutOutcome:
     replayed: bool = False
 
 
-CONFIRMING = "Your payment is being confirmed: your order page shows the outcome in a few minutes."
+CONFIRMING = N_(
+    "Your payment is being confirmed: your order page shows the outcome in a few minutes."
+)

@@ -24,12 +24,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vitrine.i18n.translator import N_
 from vitrine.orders.payments import ChargeRequest, ChargeResult
 
 DECLINING_CARDS = {
-    "4000000000000002": ("card_declined", "The card was declined."),
-    "4000000000009995": ("insufficient_funds", "The card has insufficient funds."),
-    "4000000000000069": ("expired_card", "The card has expired."),
+    "4000000000000002": ("card_declined", N_("The card was declined.")),
+    "4000000000009995": ("insufficient_funds", N_("The card has insufficient funds.")),
+    "4000000000000069": ("expired_card", N_("The card has expired.")),
 }
 LEDGER_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS charges (idempotency_key TEXT PRIMARY KEY, reference TEXT NOT NULL,"

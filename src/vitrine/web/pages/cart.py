@@ -260,7 +260,7 @@ def _checkout_submitted(
             400,
         )
     except CheckoutRefused as refused:
-        return _checkout_page(request, db_session, shopper, form, {}, str(refused), 409)
+        return _checkout_page(request, db_session, shopper, form, {}, shopper.t(str(refused)), 409)
     if not outcome.replayed:
         event_recorder(request).record(
             "payment",
@@ -273,7 +273,7 @@ def _checkout_submitted(
         form["idempotency_key"] = ""  # a new attempt is a new checkout
         message = shopper.t(
             "The payment did not go through: %(reason)s Your cart is kept; try another card.",
-            reason=outcome.message,
+            reason=shopper.t(outcome.message),
         )
         return _checkout_page(request, db_session, shopper, form, {}, message, 402)
     event_recorder(request).record(
