@@ -157,3 +157,11 @@ def test_prices_follow_the_language(client: TestClient) -> None:
     french = client.get(f"/products/{product_id}", headers={"accept-language": "fr"}).text
     assert "1,99\xa0€" in french
     assert translator("fr").price(199, "EUR") in french
+
+
+def test_cart_refusals_are_in_the_shoppers_language(client: TestClient) -> None:
+    _, variant_id = first_variant(client, "Granny Smith")
+    client.headers["accept-language"] = "fr-FR,fr;q=0.9"
+    refused = _add(client, variant_id, 999)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "au plus" in refused.text and "of one item" not in refused.text  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from vitrine.catalog import stock_service as stock
 from vitrine.catalog.models import Product, Variant
 from vitrine.catalog.service import localized
+from vitrine.i18n.translator import N_
 from vitrine.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
 from vitrine.orders.postcodes import centre_of
 from vitrine.orders.states import CANCELLED, PLACED, check_transition
@@ -21,7 +22,13 @@ UNPAID_STATES = (PLACED, CANCELLED)
 
 
 class CartError(ValueError):
-    """A cart change that cannot be made (the message is for the shopper)."""
+    """A cart change that cannot be made. The message is for the shopper: `message` is its
+    English source text (translated where shown) with `%(name)s` placeholders for `values`."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -80,9 +87,9 @@ def open_cart(*, db_session: Session, cart_id: str | None, showroom_id: str | No
 
 def _check_quantity(quantity: int) -> None:
     if quantity < 1:
-        raise CartError("the quantity must be at least 1")
+        raise CartError(N_("the quantity must be at least 1"))
     if quantity > MAX_QUANTITY_PER_LINE:
-        raise CartError(f"at most {MAX_QUANTITY_PER_LINE} of one item per order")
+        raise CartError(N_("at most %(most)s of one item per order"), most=MAX_QUANTITY_PER_LINE)
 
 
 def set_quantity(*, db_session: Session, cart: Cart, variant_id: str, quantity: int) -> None:
@@ -90,13 +97,15 @@ def set_quantity(*, db_session: Session, cart: Cart, variant_id: str, quantity: 
     _check_quantity(quantity)
     variant = db_session.get(Variant, variant_id)
     if variant is None:
-        raise CartError("this product variant does not exist")
+        raise CartError(N_("this product variant does not exist"))
     left = stock.available(db_session=db_session, variant_id=variant_id)
     if quantity > left:
-        raise CartError(f"only {left} left in stock" if left else "out of stock")
+        if left:
+            raise CartError(N_("only %(left)s left in stock"), left=left)
+        raise CartError(N_("out of stock"))
     currencies = {_variant_currency(db_session, line.variant_id) for line in cart.lines}
     if currencies and variant.currency not in currencies:
-        raise CartError("items priced in different currencies cannot share one cart")
+        raise CartError(N_("items priced in different currencies cannot share one cart"))
     line = next(
         (ln for ln in cart.lines if ln.variant_id == variant_id and ln.offer_ref is None), None
     )
@@ -130,7 +139,7 @@ def add_offer_to_cart(
     _check_quantity(quantity)
     variant = db_session.get(Variant, variant_id)
     if variant is None:
-        raise CartError("this product variant does not exist")
+        raise CartError(N_("this product variant does not exist"))
     line = next((ln for ln in cart.lines if ln.offer_ref == offer_ref), None)
     if line is None:
         cart.lines.append(
@@ -149,7 +158,7 @@ def add_offer_to_cart(
 def set_line_quantity(*, db_session: Session, cart: Cart, line_id: str, quantity: int) -> None:
     line = next((ln for ln in cart.lines if ln.id == line_id), None)
     if line is None:
-        raise CartError("this line is no longer in your cart")
+        raise CartError(N_("this line is no longer in your cart"))
     if line.offer_ref is None:
         set_quantity(
             db_session=db_session, cart=cart, variant_id=line.variant_id, quantity=quantity

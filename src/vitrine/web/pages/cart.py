@@ -77,7 +77,9 @@ def add_line(
         )
     except orders.CartError as error:
         db_session.rollback()
-        return _cart_page(request, db_session, shopper, str(error), 409)
+        return _cart_page(
+            request, db_session, shopper, shopper.t(error.message, **error.values), 409
+        )
     db_session.commit()
     variant = catalog.get_variant(db_session=db_session, variant_id=variant_id)
     event_recorder(request).record(
@@ -105,7 +107,9 @@ def change_line(
     cart = orders.get_cart(db_session=db_session, cart_id=shopper.cart_id)
     line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
     if cart is None or line is None:
-        return _cart_page(request, db_session, shopper, "this line is no longer in your cart", 404)
+        return _cart_page(
+            request, db_session, shopper, shopper.t("this line is no longer in your cart"), 404
+        )
     try:
         if remove:
             orders.remove_line(db_session=db_session, cart=cart, line_id=line_id)
@@ -115,7 +119,9 @@ def change_line(
             )
     except orders.CartError as error:
         db_session.rollback()
-        return _cart_page(request, db_session, shopper, str(error), 409)
+        return _cart_page(
+            request, db_session, shopper, shopper.t(error.message, **error.values), 409
+        )
     db_session.commit()
     return RedirectResponse("/cart", status_code=303)
 
