@@ -100,7 +100,8 @@ def _database_url(server: Server) -> str:
 def shopper(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     with installed(args, work) as server:
         figures, run = shopper_on(server, args)
-    return figures | events_of(server, run)
+        server.stop()  # a clean stop stores the queued events; the database is still there
+        return figures | events_of(server, run)
 
 
 def shopper_on(server: Server, args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
@@ -252,7 +253,8 @@ def smoke(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         args.clients = [2]
         results["search"] = search_on(server, args)
         results["uploads"] = uploads_on(server, args)
-    return results | events_of(server, run)
+        server.stop()
+        return results | events_of(server, run)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
