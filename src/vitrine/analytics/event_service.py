@@ -12,6 +12,7 @@ import atexit
 import logging
 import queue
 import threading
+import time
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ EVENT_KINDS = frozenset(
 QUEUE_FULL = "queue_full"
 DATABASE_REFUSED = "database_refused"
 BATCH_SIZE = 200
+LINGER_SECONDS = 0.25
+RETRY_PAUSES = (0.2, 1.0)  # before a batch the database refused is counted as dropped
 Drop = tuple[str | None, date, str]  # showroom id, day (UTC), reason
 
 
@@ -145,41 +148,56 @@ class EventRecorder:
     def _write_forever(self) -> None:
         stopping = False
         while not stopping:
-            batch: list[PendingEvent] = []
-            item = self._queue.get()
-            taken = 1
-            while item is not _STOP and isinstance(item, PendingEvent):
-                batch.append(item)
-                if len(batch) >= BATCH_SIZE:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                    taken += 1
-                except queue.Empty:
-                    break
-            stopping = item is _STOP
+            batch, taken, stopping = self._next_batch()
             self._store(batch)
             for _ in range(taken):
                 self._queue.task_done()
+
+    def _next_batch(self) -> tuple[list[PendingEvent], int, bool]:
+        """Events for one transaction: what arrives within LINGER_SECONDS of the first one.
+
+        Few, larger transactions: on SQLite every commit of the writer can make a request's
+        transaction that read before it fail to write, so the writer commits a few times a
+        second at most, not once per page view.
+        """
+        batch: list[PendingEvent] = []
+        item = self._queue.get()
+        taken = 1
+        deadline = time.monotonic() + LINGER_SECONDS
+        while isinstance(item, PendingEvent):
+            batch.append(item)
+            if len(batch) >= BATCH_SIZE:
+                break
+            try:
+                item = self._queue.get(timeout=max(deadline - time.monotonic(), 0.001))
+                taken += 1
+            except queue.Empty:
+                break
+        return batch, taken, item is _STOP
 
     def _store(self, batch: list[PendingEvent]) -> None:
         with self._lock:
             drops, self._dropped = self._dropped, Counter()
         if not batch and not drops:
             return
-        try:
-            with self._session_factory() as session, session.begin():
-                session.add_all(event.row() for event in batch)
-                session.add_all(
-                    DroppedEvents(showroom_id=showroom, day=day, reason=reason, count=count)
-                    for (showroom, day, reason), count in drops.items()
-                )
-        except Exception:  # analytics must never stop the writer: count and carry on
-            log.exception("could not store %d analytics events", len(batch))
-            with self._lock:
-                self._dropped.update(drops)
-            if batch:
-                self._count_dropped(batch, DATABASE_REFUSED)
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                with self._session_factory() as session, session.begin():
+                    session.add_all(event.row() for event in batch)
+                    session.add_all(
+                        DroppedEvents(showroom_id=showroom, day=day, reason=reason, count=count)
+                        for (showroom, day, reason), count in drops.items()
+                    )
+                return
+            except Exception:  # analytics must never stop the writer: retry, then count
+                if pause is None:
+                    log.exception("could not store %d analytics events", len(batch))
+                    break
+                time.sleep(pause)  # a busy database (SQLite's write lock) is often free again
+        with self._lock:
+            self._dropped.update(drops)
+        if batch:
+            self._count_dropped(batch, DATABASE_REFUSED)
 
 
 def _close_at_exit(recorder: weakref.ref[EventRecorder]) -> None:
