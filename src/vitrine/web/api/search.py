@@ -110,6 +110,7 @@ async def search(
 ) -> SearchResponse:
     data = await read_limited(image, installation.settings.max_upload_bytes)
     scope = await run_in_threadpool(_showroom_scope, db_session, showroom)
+    await run_in_threadpool(db_session.rollback)  # no connection held through the search
     try:
         async with search_gate(request).slot():
             engine = await run_in_threadpool(search_engine, request)

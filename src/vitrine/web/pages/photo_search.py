@@ -117,6 +117,9 @@ async def photo_search(
     """Async for the search gate; every database query, decode and file write runs off the loop."""
     check_csrf(request, csrf_token)
     showroom, shopper, shown = await run_in_threadpool(_visit, request, db_session, slug)
+    # The connection goes back to the pool while the search waits and runs (seconds): 32
+    # searches holding one each would starve the pool for every other page.
+    await run_in_threadpool(db_session.rollback)
     data = await read_limited(image, installation.settings.max_upload_bytes)
     try:
         async with search_gate(request).slot():
