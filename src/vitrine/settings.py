@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     search_wait_seconds: float = Field(
         default=8.0, gt=0, le=60, description="Longest wait in the queue before a 503."
     )
+    smtp_host: str = Field(default="", description="SMTP relay for email; empty: no email sent.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = Field(default="", description="From address of the shop's email.")
+    smtp_ca_file: Path | None = Field(default=None, description="A private CA to trust.")
     locker_sizes: dict[str, tuple[int, int, int]] = Field(
         default_factory=lambda: {"S": (8, 38, 64), "M": (19, 38, 64), "L": (41, 38, 64)},
         description="Compartment sizes: code -> inner height, width, depth in cm.",
@@ -97,6 +104,12 @@ class Settings(BaseSettings):
     def _refuse_default_secret_outside_development(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("VITRINE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_needs_a_from_address(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError("VITRINE_SMTP_FROM must be an email address when SMTP_HOST is set")
         return self
 
     @property

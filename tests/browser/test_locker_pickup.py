@@ -56,7 +56,7 @@ def locker_server(tmp_path: Path) -> Iterator[LockerServer]:
             order_ref="order-1",
             policy=policy,
         )
-        code = code_sent_to(db_session, "+33612345678")
+        code = code_sent_to(db_session, "+33612345678", policy.secret_key)
     server = uvicorn.Server(
         uvicorn.Config(create_app(installation), port=_free_port(), log_level="warning")
     )

@@ -15,6 +15,8 @@ from vitrine.lockers import site_service as sites
 from vitrine.lockers.models import LockerCompartment, LockerParcel, LockerSite
 from vitrine.lockers.policy import LockerPolicy
 from vitrine.notifications import service as outbox
+from vitrine.notifications.sealing import Sealer
+from vitrine.notifications.senders import MemorySender
 
 # For tests whose outcome cannot depend on the backend (validation, messages): one database.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -90,10 +92,18 @@ def compartment_states(db_session: Session, site: LockerSite) -> dict[str, str]:
     return {label: state for label, state in rows}
 
 
-def code_sent_to(db_session: Session, recipient: str) -> str:
-    """The pickup code in the last message to `recipient` still in the outbox."""
+def code_sent_to(db_session: Session, recipient: str, secret_key: str = SECRET) -> str:
+    """The pickup code in the last message to `recipient` still in the outbox, as sent."""
     messages = outbox.pending_messages(db_session=db_session, recipient=recipient)
-    found = [re.search(r"Pickup code: ([\d ]+)", message.body) for message in messages]
+    delivery = outbox.Delivery(senders={}, sealer=Sealer(secret_key), public_url="http://shop")
+    texts = [outbox.notification_of(message, delivery).body for message in messages]
+    found = [re.search(r"Pickup code: ([\d ]+)", text) for text in texts]
     codes = [match.group(1).replace(" ", "") for match in found if match]
     assert codes, f"no pickup code was sent to {recipient}"
     return codes[-1]
+
+
+def memory_delivery(sender: MemorySender, secret_key: str = SECRET) -> outbox.Delivery:
+    """The outbox sent by email and SMS into `sender`, sealed with the tests' secret key."""
+    senders = {"email": sender, "sms": sender}
+    return outbox.Delivery(senders=senders, sealer=Sealer(secret_key), public_url="http://shop")

@@ -72,7 +72,9 @@ def test_a_courier_deposits_and_the_shopper_picks_up_once(
     deposited = _deposit(client, api_lockers.courier_token, site_id, "order-1")
     assert (deposited["http"], deposited["status"]) == (201, "deposited")
     assert (deposited["site_name"], deposited["compartment"]) == ("Les Halles", "A03")
-    code = code_sent_to(api_lockers.db_session, "order-1@example.com")
+    code = code_sent_to(
+        api_lockers.db_session, "order-1@example.com", api_lockers.policy.secret_key
+    )
     url = f"/api/v1/lockers/sites/{site_id}/pickup"
     opened = client.post(url, json={"code": code})
     assert (opened.status_code, opened.json()["compartment"]) == (200, "A03")

@@ -57,7 +57,7 @@ def test_a_parcel_goes_in_its_reserved_compartment_and_its_code_is_sent(lockers:
     assert result.parcel.code_hash is not None and code not in result.parcel.code_hash
     [message] = outbox.pending_messages(db_session=lockers.db_session)
     assert message.subject == "Your parcel is ready at Les Halles"
-    assert message.secret and message.body_html and message.body_html.startswith("<svg")
+    assert message.secret and message.sealed and code not in message.body  # sealed at rest
 
 
 def test_a_smaller_parcel_takes_the_smallest_free_compartment_that_fits(lockers: Lockers) -> None:

@@ -49,7 +49,7 @@ def test_the_right_code_opens_the_compartment(kiosk: tuple[TestClient, Lockers])
         order_ref="order-1",
         policy=lockers.policy,
     )
-    code = code_sent_to(lockers.db_session, "order-1@example.com")
+    code = code_sent_to(lockers.db_session, "order-1@example.com", lockers.policy.secret_key)
     url = f"/locker/{lockers.site.id}"
     token = _form_token(client, url)
     opened = client.post(

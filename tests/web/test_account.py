@@ -9,18 +9,22 @@ from sqlalchemy import select
 
 from tests.web.conftest import csrf_of, first_variant
 from vitrine.installation import Installation
+from vitrine.notifications import service as outbox
 from vitrine.notifications.models import OutboxMessage
 from vitrine.web.pages.account import codes_per_client
 
 
 def _code(installation: Installation, email: str) -> str:
+    delivery = outbox.delivery_from_settings(installation.settings)
     with installation.session_factory() as session:
-        body = session.scalars(
-            select(OutboxMessage.body)
+        message = session.scalars(
+            select(OutboxMessage)
             .where(OutboxMessage.recipient == email.lower())
             .order_by(OutboxMessage.created_at.desc())
         ).first()
-    assert body is not None
+        assert message is not None
+        assert "Your code is" in message.body and not re.search(r"\d{6}", message.body)
+        body = outbox.notification_of(message, delivery).body
     match = re.search(r"Your code is (\d{6})", body)
     assert match is not None
     return match.group(1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import webbrowser
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -32,6 +34,7 @@ lockers_app = typer.Typer(
 )
 locker_sites_app = typer.Typer(help="Locker sites.", no_args_is_help=True)
 couriers_app = typer.Typer(help="Courier API tokens.", no_args_is_help=True)
+notifications_app = typer.Typer(help="Messages to shoppers (email).", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
@@ -42,6 +45,7 @@ bench_app = typer.Typer(
 app.add_typer(search_app, name="search")
 app.add_typer(bench_app, name="bench")
 app.add_typer(lockers_app, name="lockers")
+app.add_typer(notifications_app, name="notifications")
 lockers_app.add_typer(locker_sites_app, name="sites")
 lockers_app.add_typer(couriers_app, name="couriers")
 
@@ -203,6 +207,12 @@ def serve(
     if workers is not None:
         overrides["workers"] = workers
     settings = current_settings(**overrides)
+    if settings.environment == "production" and not settings.smtp_host:
+        fail(
+            "production without an email sender: shoppers would never get their pickup codes. "
+            "Set VITRINE_SMTP_HOST and VITRINE_SMTP_FROM (check with `vitrine notifications "
+            "test EMAIL`)."
+        )
     with opened(settings) as installation:
         engine = open_search_engine(installation, progress=True)
         engine.save()  # the workers start from this saved generation
@@ -247,16 +257,47 @@ def demo(
                 out.print(f"demo catalog: {len(loaded.catalog_report.created)} products loaded")
         if load_demo_lockers(session_factory=installation.session_factory):
             out.print("demo parcel lockers opened around Les Halles")
-        from vitrine.cli.search import open_search_engine
-
-        engine = open_search_engine(installation, progress=True)
-        out.print(f"visual search: {len(engine)} product pictures indexed")
+        engine, refit = _demo_search_engine(installation)
         _print_demo_welcome(
             settings, showroom_path, loaded.operator_email, loaded.operator_password
         )
         if not no_browser:
             webbrowser.open(f"http://{_browser_host(settings.host)}:{settings.port}{showroom_path}")
         _run_server(installation, engine)
+        if refit is not None and not refit.done():
+            # Do not wait minutes for the preparation at Ctrl-C: the index on disk is whole (saved
+            # aside, then renamed) and the next start resumes the preparation.
+            out.print("stopped; the background search preparation resumes at the next start")
+            os._exit(0)
+
+
+def _demo_search_engine(installation: Installation) -> tuple[object, Future[bool] | None]:
+    """The search engine, serving within seconds: slow preparation goes on after start-up."""
+    from vitrine.catalog.service import all_product_images
+    from vitrine.demo.warmup import index_now_adapt_later
+    from vitrine.search.service import SearchEngine
+
+    settings = installation.settings
+    engine = SearchEngine(
+        index_dir=settings.index_dir, media=installation.media, index_uri=settings.search_index_uri
+    )
+    with installation.session_factory() as session:
+        rows = all_product_images(db_session=session)
+    refit = index_now_adapt_later(engine, rows, progress=True)
+    out.print(f"visual search: {len(engine)} product pictures indexed")
+    if refit is not None:
+        out.print(
+            "training views and the search adapter are being prepared in the background "
+            "(a few minutes on 2 cores); the search improves when they are ready"
+        )
+        refit.add_done_callback(
+            lambda done: out.print(
+                "visual search: adapter ready"
+                if done.exception() is None
+                else f"[red]search adapter preparation failed: {done.exception()}[/]"
+            )
+        )
+    return engine, refit
 
 
 def _server_overrides(host: str | None, port: int | None) -> dict[str, object]:
@@ -295,6 +336,11 @@ def _print_demo_welcome(
         out.print("To reach it from a phone on the same network, start with --host 0.0.0.0")
     login = password or f"(set when first created; see {settings.data_dir}/demo-operator-login.txt)"
     out.print(f"Operator login: {email} / {login}")
+    if not settings.smtp_host:
+        out.print(
+            "No email sender (VITRINE_SMTP_HOST): messages are kept, shown at "
+            f"{local}/operator/outbox and on each order page, never marked sent."
+        )
     out.print(f"API docs: {local}/docs   Data: {settings.data_dir.resolve()}\n")
 
 
@@ -352,6 +398,7 @@ def _run_workers(settings: Settings) -> None:
 # The capability command groups register themselves on the groups above.
 from vitrine.cli import housekeeping as _housekeeping_commands  # noqa: E402, F401
 from vitrine.cli import lockers as _lockers_commands  # noqa: E402, F401
+from vitrine.cli import notifications as _notifications_commands  # noqa: E402, F401
 from vitrine.cli import search as _search_commands  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover

@@ -53,16 +53,25 @@ def _reconcile_checkouts(installation: Installation) -> None:
 def _locker_housekeeping(installation: Installation) -> None:
     from vitrine.lockers.flows import housekeeping as locker_jobs
     from vitrine.lockers.policy import policy_from_settings
-    from vitrine.notifications.senders import LogSender
+    from vitrine.notifications.service import delivery_from_settings
 
+    settings = installation.settings
     with installation.session_factory() as session:
         report = locker_jobs(
             db_session=session,
-            policy=policy_from_settings(installation.settings),
-            sender=LogSender(),
+            policy=policy_from_settings(settings),
+            delivery=delivery_from_settings(settings),
         )
+    sent = report.messages
     out.print(
         f"{report.reservations_expired} reservations expired, {report.reminders} reminders, "
         f"{report.returned_to_sender} parcels returned to sender, "
-        f"{report.messages_sent} messages sent"
+        f"{sent.sent} messages sent, {sent.failed} to retry, {sent.dead} dead, "
+        f"{sent.held} waiting for a sender"
     )
+    if sent.held:
+        out.print(
+            f"[bold red]{sent.held} messages are waiting: no sender is configured for their "
+            "channel (set VITRINE_SMTP_HOST for email). They are kept and shown at "
+            "/operator/outbox and on the shoppers' order pages.[/]"
+        )

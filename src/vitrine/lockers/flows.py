@@ -16,8 +16,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
-from vitrine.lockers import notices
-from vitrine.lockers.codes import new_pickup_code, pickup_code_hash
+from vitrine.lockers.codes import format_code, new_pickup_code, pickup_code_hash
 from vitrine.lockers.distance import distance_km
 from vitrine.lockers.errors import LockerError, NoRoom, UnknownParcel, WrongState
 from vitrine.lockers.models import Courier, LockerCompartment, LockerParcel, LockerSite
@@ -30,12 +29,12 @@ from vitrine.lockers.parcel_service import (
     release_parcel,
 )
 from vitrine.lockers.policy import LockerPolicy
-from vitrine.lockers.qr import pickup_qr_svg
+from vitrine.lockers.qr import pickup_qr_payload
 from vitrine.lockers.site_service import get_site, list_sites, move_compartment
 from vitrine.lockers.sizes import sizes_fitting, sizes_from
 from vitrine.lockers.states import ParcelState
 from vitrine.notifications import service as outbox
-from vitrine.notifications.senders import NotificationSender
+from vitrine.notifications.sealing import Sealer
 
 
 @dataclass(frozen=True)
@@ -97,6 +96,7 @@ def _deposit(
     if compartment is None:
         return _redirect(db_session, parcel, site, sizes, policy, now)
     code = _unused_code(db_session, site.id, policy)
+    sealer = Sealer(policy.secret_key)
     move_parcel(
         db_session,
         parcel,
@@ -106,8 +106,9 @@ def _deposit(
         deposited_by=courier.id,
         code_hash=pickup_code_hash(secret_key=policy.secret_key, site_id=site.id, code=code),
         code_expires_at=now + policy.pickup_hold,
+        code_sealed=sealer.seal(code),
     )
-    _tell_code(db_session, parcel, site, code, now)
+    _tell_code(db_session, parcel, site, code, sealer, now)
     return Deposit("deposited", site, compartment.label, parcel)
 
 
@@ -168,10 +169,8 @@ def _redirect(
             continue
         parcel.site_id, parcel.compartment_label = site.id, claimed.label
         parcel.fallback_reason = f"{full_site.name} was full (no free {'/'.join(sizes)})"
-        notice = notices.moved_to_other_site(
-            from_site=full_site.name, to_site=site.name, address=site.address, km=km
-        )
-        _tell(db_session, parcel, notice, now)
+        moved = {"from_site": full_site.name, "site": site.name, "address": site.address, "km": km}
+        _tell(db_session, parcel, "moved_to_other_site", moved, now)
         return Deposit("redirected", site, claimed.label, parcel, km)
     raise NoRoom(
         f"the {full_site.name} locker has no free compartment for this parcel "
@@ -201,38 +200,46 @@ def _unused_code(db_session: Session, site_id: str, policy: LockerPolicy) -> str
 
 
 def _tell_code(
-    db_session: Session, parcel: LockerParcel, site: LockerSite, code: str, now: datetime
+    db_session: Session,
+    parcel: LockerParcel,
+    site: LockerSite,
+    code: str,
+    sealer: Sealer,
+    now: datetime,
 ) -> None:
     moved_from = None
     if parcel.chosen_site_id != site.id:
         moved_from = get_site(db_session=db_session, site_id=parcel.chosen_site_id).name
-    notice = notices.ready_for_pickup(
-        site_name=site.name,
-        address=site.address,
-        code=code,
-        expires_at=parcel.code_expires_at or now,
-        moved_from=moved_from,
-    )
-    _tell(db_session, parcel, notice, now, html=pickup_qr_svg(code), secret=True)
+    params = {
+        "site": site.name,
+        "address": site.address,
+        "expires_at": parcel.code_expires_at or now,
+        "moved_from": moved_from,
+    }
+    secrets = {"code": format_code(code), "qr": pickup_qr_payload(code)}
+    _tell(db_session, parcel, "ready_for_pickup", params, now, secrets=secrets, sealer=sealer)
 
 
 def _tell(
     db_session: Session,
     parcel: LockerParcel,
-    notice: notices.Notice,
+    kind: str,
+    params: dict[str, object],
     now: datetime,
     *,
-    html: str | None = None,
-    secret: bool = False,
+    secrets: dict[str, str] | None = None,
+    sealer: Sealer | None = None,
 ) -> None:
+    if parcel.order_path:
+        params = params | {"path": parcel.order_path}
     outbox.enqueue(
         db_session=db_session,
-        channel=notices.channel_for(parcel.recipient),
         recipient=parcel.recipient,
-        subject=notice.subject,
-        body=notice.body,
-        body_html=html,
-        secret=secret,
+        kind=kind,
+        language=parcel.language,
+        params=params,
+        secrets=secrets,
+        sealer=sealer,
         now=now,
     )
 
@@ -274,14 +281,14 @@ class Housekeeping:
     reservations_expired: int
     reminders: int
     returned_to_sender: int
-    messages_sent: int
+    messages: outbox.SendReport
 
 
 def housekeeping(
     *,
     db_session: Session,
     policy: LockerPolicy,
-    sender: NotificationSender,
+    delivery: outbox.Delivery,
     now: datetime | None = None,
 ) -> Housekeeping:
     """The periodic job (every few minutes): idempotent, safe to run twice at once."""
@@ -289,8 +296,8 @@ def housekeeping(
     expired = expire_reservations(db_session=db_session, now=now)
     reminded = send_reminders(db_session=db_session, policy=policy, now=now)
     returned = expire_uncollected(db_session=db_session, now=now)
-    sent = outbox.send_pending(db_session=db_session, sender=sender, now=now)
-    return Housekeeping(expired, reminded, returned, sent)
+    report = outbox.send_pending(db_session=db_session, delivery=delivery, now=now)
+    return Housekeeping(expired, reminded, returned, report)
 
 
 def expire_reservations(*, db_session: Session, now: datetime | None = None) -> int:
@@ -315,8 +322,8 @@ def send_reminders(
         due = expires_at - policy.reminder_before_expiry <= now < expires_at
         if due and _mark_reminded(db_session, parcel, now):
             site = get_site(db_session=db_session, site_id=parcel.site_id)
-            notice = notices.pickup_reminder(site_name=site.name, expires_at=expires_at)
-            _tell(db_session, parcel, notice, now)
+            reminder = {"site": site.name, "expires_at": expires_at}
+            _tell(db_session, parcel, "pickup_reminder", reminder, now)
             count += 1
     db_session.commit()
     return count
@@ -341,7 +348,7 @@ def expire_uncollected(*, db_session: Session, now: datetime | None = None) -> i
         expired = parcel.code_expires_at is not None and parcel.code_expires_at <= now
         if expired and move_parcel(db_session, parcel, "expire"):
             site = get_site(db_session=db_session, site_id=parcel.site_id)
-            _tell(db_session, parcel, notices.returned_to_sender(site_name=site.name), now)
+            _tell(db_session, parcel, "returned_to_sender", {"site": site.name}, now)
             count += 1
     db_session.commit()
     return count

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -89,6 +90,11 @@ class LockerParcel(Base):
     )
     code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     code_expires_at: Mapped[datetime | None] = _moment()
+    # The code itself, sealed (notifications.sealing) so the order page can show it until pickup.
+    code_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The shopper's order page (its unguessable path), linked from every message.
+    order_path: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reminder_sent_at: Mapped[datetime | None] = _moment()
     closed_at: Mapped[datetime | None] = _moment()
     created_at: Mapped[datetime] = created_at_column()

@@ -35,6 +35,7 @@ from vitrine.lockers.states import (
     compartment_transition,
     parcel_transition,
 )
+from vitrine.notifications.sealing import Sealer
 
 # Compartment claims and parcel moves (conditional updates: they say whether they happened) ----
 
@@ -93,6 +94,7 @@ class ParcelStatus:
     pickup_until: datetime | None
     moved_from: str | None
     message: str
+    pickup_code: str | None = None  # only while the parcel waits in its compartment
 
 
 def active_parcel(
@@ -114,12 +116,18 @@ def reserve_compartment(
     order_ref: str,
     recipient: str,
     policy: LockerPolicy,
+    language: str = "en",
+    order_path: str | None = None,
     now: datetime | None = None,
 ) -> LockerParcel:
-    """Hold a compartment of `size` (or larger) for an order until it is paid or the hold ends."""
+    """Hold a compartment of `size` (or larger) for an order until it is paid or the hold ends.
+
+    `language` and `order_path` (the shopper's order page) are what the messages use.
+    """
     now = now or utc_now()
     try:
         parcel = _reserve(db_session, site_id, size, order_ref, recipient, policy, now)
+        parcel.language, parcel.order_path = language, order_path
     except (LockerError, ValueError):
         db_session.rollback()
         raise
@@ -202,6 +210,7 @@ def _confirmed(
     again = _reserve(
         db_session, lapsed.site_id, lapsed.size, order_ref, lapsed.recipient, policy, now
     )
+    again.language, again.order_path = lapsed.language, lapsed.order_path
     move_parcel(db_session, again, "confirm", reserved_until=None)
     return again
 
@@ -246,8 +255,10 @@ def _parcel_in(db_session: Session, order_ref: str, event: str) -> LockerParcel:
     return parcel
 
 
-def parcel_status(*, db_session: Session, order_ref: str) -> ParcelStatus:
-    """What the order page says about its locker delivery."""
+def parcel_status(
+    *, db_session: Session, order_ref: str, sealer: Sealer | None = None
+) -> ParcelStatus:
+    """What the order page says about its locker delivery (with a sealer: the pickup code)."""
     parcel = latest_parcel(db_session=db_session, order_ref=order_ref)
     if parcel is None:
         raise UnknownParcel(f"order {order_ref} has no locker delivery")
@@ -264,7 +275,14 @@ def parcel_status(*, db_session: Session, order_ref: str) -> ParcelStatus:
         pickup_until=parcel.code_expires_at if parcel.state == ParcelState.DEPOSITED else None,
         moved_from=moved_from,
         message=_status_message(parcel.state, site.name, moved_from),
+        pickup_code=_pickup_code(parcel, sealer),
     )
+
+
+def _pickup_code(parcel: LockerParcel, sealer: Sealer | None) -> str | None:
+    if sealer is None or parcel.state != ParcelState.DEPOSITED or parcel.code_sealed is None:
+        return None
+    return sealer.open(parcel.code_sealed)
 
 
 STATUS_MESSAGES = {

@@ -90,6 +90,7 @@ class CheckoutRequest:
     card: CardDetails
     idempotency_key: str
     showroom_id: str | None = None
+    language: str = "en"  # the shopper's: the order's messages are written in it
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def _new_order(request: CheckoutRequest, details: CheckoutDetails, view: orders.
         locker_site_id=details.locker_site_id or None,
         total_minor=view.total_minor,
         currency=view.currency or "EUR",
+        language=request.language,
     )
     order.lines = [
         OrderLine(
@@ -212,6 +214,8 @@ def _hold_locker(desk: CheckoutDesk, order_id: str, details: CheckoutDetails) ->
                 order_ref=order_id,
                 recipient=details.email or details.phone,
                 policy=desk.locker_policy,
+                language=order.language,
+                order_path=f"/orders/{order.tracking_token}",
             )
         except LockerError as error:
             cancel_placed(desk, order_id, f"locker unavailable: {error}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.errors import LockerError
 from vitrine.notifications import service as outbox
+from vitrine.notifications.messages import ORDER_STATE_TEXTS
 from vitrine.orders import service as orders
 from vitrine.orders.flows import CheckoutDesk, CheckoutRefused, release_line
 from vitrine.orders.models import Order
 from vitrine.orders.states import (
     CANCELLED,
-    DELIVERED,
     PACKED,
     PAID,
     PICKED_UP,
@@ -21,12 +21,6 @@ from vitrine.orders.states import (
     SHIPPED,
 )
 
-# What a shopper is told when an operator moves the order on.
-STATE_MESSAGES = {
-    SHIPPED: ("Your Vitrine order is on its way", "It left our warehouse today."),
-    DELIVERED: ("Your Vitrine order was delivered", "We hope you like it."),
-    REFUNDED: ("Your Vitrine order was refunded", "The full amount goes back to your card."),
-}
 # A parcel's locker state and the order state it means.
 LOCKER_TO_ORDER = {
     "deposited": READY_FOR_PICKUP,
@@ -55,14 +49,13 @@ def advance(*, desk: CheckoutDesk, order_id: str, target: str, actor: str, note:
         if target in (CANCELLED, REFUNDED) and before in (PLACED, PAID, PACKED):
             for line in order.lines:
                 release_line(desk, session, line)
-        if target in STATE_MESSAGES:
-            subject, body = STATE_MESSAGES[target]
+        if target in ORDER_STATE_TEXTS:
             outbox.enqueue(
                 db_session=session,
-                channel="email" if order.email else "sms",
                 recipient=order.email or order.phone,
-                subject=subject,
-                body=f"{body}\\nTrack it: /orders/{order.tracking_token}",
+                kind="order_moved",
+                language=order.language,
+                params={"state": target, "path": f"/orders/{order.tracking_token}"},
             )
 
 

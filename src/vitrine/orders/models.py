@@ -73,6 +73,8 @@ class Order(Base):
     cart_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     total_minor: Mapped[int] = mapped_column(Integer, nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    # The shopper's language at checkout: every message about the order is written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = created_at_column()
 
     lines: Mapped[list[OrderLine]] = relationship(

@@ -295,13 +295,14 @@ def outcome_of(
 
 
 def announce_confirmation(session: Session, order: Order) -> None:
-    lines = "\n".join(
-        f"- {line.quantity} x {line.product_name} {line.variant_label}" for line in order.lines
-    )
+    lines = [
+        f"{line.quantity} x {line.product_name} {line.variant_label}".strip()
+        for line in order.lines
+    ]
     outbox.enqueue(
         db_session=session,
-        channel="email" if order.email else "sms",
         recipient=order.email or order.phone,
-        subject="Your Vitrine order is confirmed",
-        body=f"Thank you! We have your order:\n{lines}\nTrack it: /orders/{order.tracking_token}",
+        kind="order_confirmed",
+        language=order.language,
+        params={"lines": lines, "path": f"/orders/{order.tracking_token}"},
     )

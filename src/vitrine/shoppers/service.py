@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
 from vitrine.notifications import service as outbox
+from vitrine.notifications.sealing import Sealer
 from vitrine.orders.contact import EMAIL
 from vitrine.shoppers.codes import (
     CODE_MINUTES,
@@ -26,7 +27,12 @@ class SignInRefused(ValueError):
 
 
 def send_code(
-    *, db_session: Session, secret_key: str, email: str, now: datetime | None = None
+    *,
+    db_session: Session,
+    secret_key: str,
+    email: str,
+    language: str = "en",
+    now: datetime | None = None,
 ) -> None:
     contact = normalise_contact(email)
     if not EMAIL.fullmatch(contact):
@@ -42,11 +48,12 @@ def send_code(
     )
     outbox.enqueue(
         db_session=db_session,
-        channel="email",
         recipient=contact,
-        secret=True,
-        subject="Your Vitrine sign-in code",
-        body=f"Your code is {code}. It works once, for {CODE_MINUTES} minutes.",
+        kind="sign_in_code",
+        language=language,
+        params={"minutes": CODE_MINUTES},
+        secrets={"code": code},
+        sealer=Sealer(secret_key),
     )
     db_session.flush()
 

@@ -39,6 +39,7 @@ from vitrine.web.pages import (
 from vitrine.web.pages import live as live_pages
 from vitrine.web.pages import live_host as live_host_pages
 from vitrine.web.pages import lockers as locker_pages
+from vitrine.web.pages import outbox as outbox_pages
 from vitrine.web.pages.templating import templates
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
 from vitrine.web.wiring import attach_engines, engines_router, load_search_engine
@@ -89,6 +90,7 @@ def create_app(
     app.include_router(live_pages.router)
     app.include_router(live_host_pages.router)
     app.include_router(fulfilment.router)
+    app.include_router(outbox_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     _add_docs_route(app)

@@ -67,7 +67,12 @@ def ask_for_code(
             429,
         )
     try:
-        send_code(db_session=db_session, secret_key=installation.settings.secret_key, email=email)
+        send_code(
+            db_session=db_session,
+            secret_key=installation.settings.secret_key,
+            email=email,
+            language=shopper_of(request, db_session).language,
+        )
     except SignInRefused as refused:
         return _page(request, db_session, "email", email, str(refused), 400)
     db_session.commit()

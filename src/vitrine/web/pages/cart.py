@@ -245,6 +245,7 @@ def _checkout_submitted(
         card=_card(form),
         idempotency_key=form["idempotency_key"],
         showroom_id=cart.showroom_id if cart else None,
+        language=shopper.language,
     )
     db_session.close()
     event_recorder(request).record(
