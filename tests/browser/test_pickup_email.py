@@ -148,13 +148,13 @@ def test_order_housekeeping_email_then_the_typed_code_opens_the_compartment(
     text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     found = re.search(r"Code de retrait : (\d{3} \d{3} \d{4})", text)
     assert found is not None and order_url in text
-    code = found.group(1).replace(" ", "")
     [qr_image] = [p for p in email.walk() if p.get_content_type() == "image/png"]
-    assert _qr_of(qr_image.get_content()) == code
+    token = _qr_of(qr_image.get_content())
+    assert token.startswith("VP1-")  # the signed token the kiosk opens with at once
 
     page.goto(order_url)
     expect(page.get_by_test_id("pickup-code")).to_have_text(found.group(1))
-    assert _qr_of(page.get_by_test_id("pickup-qr").screenshot()) == code
+    assert _qr_of(page.get_by_test_id("pickup-qr").screenshot()) == token
     expect(page.get_by_test_id("messages")).to_contain_text("envoyé")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "order-pickup-code")

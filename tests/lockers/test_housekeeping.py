@@ -13,6 +13,7 @@ from vitrine.lockers import flows
 from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers.errors import CourierRefused
 from vitrine.lockers.models import LockerParcel
+from vitrine.lockers.pickup.tokens import TOKEN_PREFIX
 from vitrine.notifications import service as outbox
 from vitrine.notifications.models import OutboxMessage
 from vitrine.notifications.senders import MemorySender
@@ -83,7 +84,9 @@ def test_the_pickup_code_is_sealed_at_rest_and_dropped_once_sent(lockers: Locker
     sender = MemorySender()
     assert outbox.send_pending(db_session=db, delivery=memory_delivery(sender)).sent == 1
     assert f"Pickup code: {code[:3]} {code[3:6]} {code[6:]}" in sender.sent[0].body
-    assert sender.sent[0].qr == code and sender.sent[0].body_html is not None
+    token = sender.sent[0].qr
+    assert token is not None and token.startswith(TOKEN_PREFIX) and token not in repr(raw)
+    assert sender.sent[0].body_html is not None
     db.expire_all()
     assert outbox.pending_messages(db_session=db) == []
     assert db.scalars(select(OutboxMessage.sealed)).all() == [None]

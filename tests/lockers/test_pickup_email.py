@@ -12,7 +12,7 @@ from tests.lockers.conftest import NOW, SECRET, Lockers, code_sent_to
 from tests.lockers.test_pickup import deposited
 from tests.notifications.smtp_server import smtp_server
 from vitrine.lockers import flows
-from vitrine.lockers.qr import pickup_qr_payload
+from vitrine.lockers.pickup import service as pickup_service
 from vitrine.notifications import service as outbox
 from vitrine.notifications.models import OutboxMessage
 from vitrine.notifications.sealing import Sealer
@@ -59,7 +59,16 @@ def test_the_pickup_email_arrives_with_its_qr_inline(lockers: Lockers) -> None:
     assert image["Content-ID"] == "<pickup-qr>"
     picture = cv2.imdecode(np.frombuffer(image.get_content(), np.uint8), cv2.IMREAD_COLOR)
     decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(picture)
-    assert decoded == pickup_qr_payload(code) == code
+    assert decoded.startswith("VP1-")  # the signed token: the kiosk opens at once with it
+    opened = pickup_service.pickup_with_token(
+        db_session=lockers.db_session,
+        site_id=lockers.site.id,
+        token=decoded,
+        client="kiosk-scanner",
+        policy=lockers.policy,
+        now=NOW + timedelta(minutes=6),
+    )
+    assert opened.compartment == "A01"
 
 
 def test_a_relay_that_keeps_refusing_leads_to_a_dead_letter(lockers: Lockers) -> None:

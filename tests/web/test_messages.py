@@ -16,8 +16,9 @@ from vitrine.lockers import flows
 from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers import site_service as sites
 from vitrine.lockers.codes import format_code
+from vitrine.lockers.pickup import service as pickup_service
 from vitrine.lockers.policy import policy_from_settings
-from vitrine.lockers.qr import pickup_qr_payload, pickup_qr_svg
+from vitrine.lockers.qr import pickup_qr_svg
 from vitrine.notifications import service as outbox
 from vitrine.notifications.models import OutboxMessage
 from vitrine.orders import service as orders
@@ -77,7 +78,11 @@ def test_the_order_page_shows_the_pickup_code_and_its_qr_until_pickup(
     code = _deposit(demo_installation, order_id, site_id)
     page = client.get(f"/orders/{token}").text
     assert f'data-testid="pickup-code">{format_code(code)}<' in page
-    assert pickup_qr_svg(pickup_qr_payload(code)) in page
+    with demo_installation.session_factory() as session:
+        token = pickup_service.pickup_token_for_order(
+            db_session=session, order_ref=order_id, secret_key=demo_installation.settings.secret_key
+        )
+    assert token is not None and pickup_qr_svg(token) in page
     assert "Pickup code: ••••••••••" in page  # the message preview masks it
     assert 'data-state="pending"' in page and "not sent yet" in page  # no sender: kept
     kiosk = f"/locker/{site_id}"

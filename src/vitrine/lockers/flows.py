@@ -28,8 +28,8 @@ from vitrine.lockers.parcel_service import (
     move_parcel,
     release_parcel,
 )
+from vitrine.lockers.pickup.tokens import make_pickup_token
 from vitrine.lockers.policy import LockerPolicy
-from vitrine.lockers.qr import pickup_qr_payload
 from vitrine.lockers.site_service import get_site, list_sites, move_compartment
 from vitrine.lockers.sizes import sizes_fitting, sizes_from
 from vitrine.lockers.states import ParcelState
@@ -108,7 +108,7 @@ def _deposit(
         code_expires_at=now + policy.pickup_hold,
         code_sealed=sealer.seal(code),
     )
-    _tell_code(db_session, parcel, site, code, sealer, now)
+    _tell_code(db_session, parcel, site, code, policy.secret_key, now)
     return Deposit("deposited", site, compartment.label, parcel)
 
 
@@ -204,7 +204,7 @@ def _tell_code(
     parcel: LockerParcel,
     site: LockerSite,
     code: str,
-    sealer: Sealer,
+    sealer_key: str,
     now: datetime,
 ) -> None:
     moved_from = None
@@ -216,7 +216,12 @@ def _tell_code(
         "expires_at": parcel.code_expires_at or now,
         "moved_from": moved_from,
     }
-    secrets = {"code": format_code(code), "qr": pickup_qr_payload(code)}
+    assert parcel.code_hash is not None  # set by the deposit
+    token = make_pickup_token(
+        secret_key=sealer_key, site_id=site.id, parcel_id=parcel.id, code_hash=parcel.code_hash
+    )
+    secrets = {"code": format_code(code), "qr": token}
+    sealer = Sealer(sealer_key)
     _tell(db_session, parcel, "ready_for_pickup", params, now, secrets=secrets, sealer=sealer)
 
 

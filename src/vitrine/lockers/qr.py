@@ -1,9 +1,7 @@
-"""What the pickup QR code carries, and the QR as an image for the shopper's order page.
+"""The pickup QR code as an image for the shopper's order page.
 
-Seam for the signed pickup token (issue 12 point 1): when the kiosk accepts a signed token,
-`pickup_qr_payload` returns it instead of the digits; every QR (email, order page) comes from
-here. Until then the QR encodes the same digits the shopper could type, which the kiosk's
-scanner types into the code field.
+What it carries is the parcel's signed pickup token (`pickup/tokens.py`), which the kiosk
+accepts at once when its scanner types it into the code field; the email carries the same QR.
 """
 
 from __future__ import annotations
@@ -13,16 +11,14 @@ import io
 import segno
 
 
-def pickup_qr_payload(code: str) -> str:
-    return code
-
-
 def pickup_qr_svg(payload: str) -> str:
     """An inline SVG of a QR, for the shopper's order page.
 
-    Always a full QR code (`make_qr`): for ten digits `segno.make` picks a Micro QR, which
+    Always a full QR code (`make_qr`): for a short payload `segno.make` picks a Micro QR, which
     phones and OpenCV do not read.
     """
     buffer = io.BytesIO()
-    segno.make_qr(payload, error="m").save(buffer, kind="svg", scale=6, border=4, xmldecl=False)
+    segno.make_qr(payload, error="m").save(
+        buffer, kind="svg", border=4, xmldecl=False, omitsize=True
+    )
     return buffer.getvalue().decode()

@@ -12,7 +12,8 @@ from vitrine.i18n.translator import N_
 from vitrine.lockers import parcel_service as lockers
 from vitrine.lockers.codes import format_code
 from vitrine.lockers.errors import LockerError
-from vitrine.lockers.qr import pickup_qr_payload, pickup_qr_svg
+from vitrine.lockers.pickup.service import pickup_token_for_order
+from vitrine.lockers.qr import pickup_qr_svg
 from vitrine.notifications import service as outbox
 from vitrine.notifications.sealing import Sealer
 from vitrine.orders import service as orders
@@ -46,14 +47,19 @@ def tracking_page(tracking_token: str, request: Request, db_session: SessionDep)
     shopper = shopper_of(request, db_session)
     locker, pickup = None, None
     if order.delivery_method == "locker":
-        sealer = Sealer(get_installation(request).settings.secret_key)
+        secret_key = get_installation(request).settings.secret_key
         try:
-            locker = lockers.parcel_status(db_session=db_session, order_ref=order.id, sealer=sealer)
+            locker = lockers.parcel_status(
+                db_session=db_session, order_ref=order.id, sealer=Sealer(secret_key)
+            )
         except LockerError:
             locker = None
-        if locker is not None and locker.pickup_code is not None:
-            qr = pickup_qr_svg(pickup_qr_payload(locker.pickup_code))
-            pickup = {"code": format_code(locker.pickup_code), "qr_svg": Markup(qr)}
+        token = pickup_token_for_order(
+            db_session=db_session, order_ref=order.id, secret_key=secret_key
+        )
+        if locker is not None and locker.pickup_code is not None and token is not None:
+            qr = Markup(pickup_qr_svg(token))
+            pickup = {"code": format_code(locker.pickup_code), "qr_svg": qr}
     messages = outbox.messages_for(
         db_session=db_session, recipient=order.email or order.phone, since=order.created_at
     )
