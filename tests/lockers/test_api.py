@@ -176,7 +176,9 @@ def test_a_slowed_code_waits_without_stalling_other_requests(
         order_ref="order-1",
         policy=api_lockers.policy,
     )
-    code = code_sent_to(api_lockers.db_session, "order-1@example.com")
+    code = code_sent_to(
+        api_lockers.db_session, "order-1@example.com", api_lockers.policy.secret_key
+    )
     _past_failures(api_lockers, "10.0.0.7", 3)  # the next check waits 2 s
     app = create_app(installation)
 
