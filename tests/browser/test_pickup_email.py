@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests.browser.conftest import PHONE, _free_port, screenshot
-from tests.notifications.smtp_server import Mailbox, smtp_server
+from tests.notifications.smtp_server import Mailbox, decode_qr, smtp_server
 from vitrine.catalog.models import Product
 from vitrine.demo.loader import load_demo, load_demo_lockers
 from vitrine.installation import Installation, open_installation
@@ -90,9 +88,7 @@ def french_phone(browser: object) -> Iterator[Page]:
 
 
 def _qr_of(png: bytes) -> str:
-    picture = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(picture)
-    return str(decoded)
+    return decode_qr(png)
 
 
 def _courier_deposits(shop: MailingShop, tracking_token: str) -> str:
