@@ -20,6 +20,7 @@ CAPABILITIES = {
     "analytics",
     "demo",
     "notifications",
+    "throttling",
 }
 # Modules of a capability that own storage (and any `<topic>_service.py`); every other module
 # there is pure logic.

@@ -65,7 +65,15 @@ class Settings(BaseSettings):
     )
     redis_url: str = Field(
         default="",
-        description="Redis for live-shopping fan-out across processes; empty means in-process.",
+        description=(
+            "Redis for live-shopping fan-out and rate limits shared across processes; "
+            "empty means in-process."
+        ),
+    )
+    redis_key_prefix: str = Field(
+        default="vitrine",
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Prefix of this installation's rate-limit keys in Redis.",
     )
     workers: int = Field(
         default=1, ge=1, le=64, description="Server processes that `vitrine serve` starts."

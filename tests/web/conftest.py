@@ -13,16 +13,6 @@ from vitrine.installation import Installation
 from vitrine.web.app import create_app
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    """In-process limiters outlive a test; each test starts with a clean slate."""
-    from vitrine.web.pages.account import codes_per_client
-    from vitrine.web.pages.operator import login_failures_per_client
-
-    login_failures_per_client._events.clear()
-    codes_per_client._events.clear()
-
-
 @pytest.fixture
 def demo_installation(installation: Installation) -> Installation:
     with installation.session_factory() as session, session.begin():

@@ -11,7 +11,6 @@ from tests.web.conftest import csrf_of, first_variant
 from vitrine.installation import Installation
 from vitrine.notifications import service as outbox
 from vitrine.notifications.models import OutboxMessage
-from vitrine.web.pages.account import codes_per_client
 
 
 def _code(installation: Installation, email: str) -> str:
@@ -51,7 +50,6 @@ def _add(client: TestClient, variant_id: str) -> None:
 def test_the_cart_merges_on_sign_in_and_follows_the_shopper(
     client: TestClient, demo_installation: Installation
 ) -> None:
-    codes_per_client._events.clear()
     _, kiwi = first_variant(client, "Kiwi")
     _, lime = first_variant(client, "Lime")
     phone = TestClient(client.app)
@@ -70,7 +68,6 @@ def test_the_cart_merges_on_sign_in_and_follows_the_shopper(
 def test_wrong_expired_and_reused_codes_are_refused(
     client: TestClient, demo_installation: Installation
 ) -> None:
-    codes_per_client._events.clear()
     wrong = _sign_in(client, demo_installation, "tom@example.fr", code="000000")
     assert (wrong.status_code, "this code is wrong" in wrong.text) == (401, True)  # type: ignore[attr-defined]
     csrf = csrf_of(client, "/account")
@@ -100,7 +97,6 @@ def test_wrong_expired_and_reused_codes_are_refused(
 
 
 def test_asking_for_many_codes_is_slowed_down(client: TestClient) -> None:
-    codes_per_client._events.clear()
     csrf = csrf_of(client, "/account")
     statuses = [
         client.post(

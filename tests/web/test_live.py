@@ -142,6 +142,19 @@ def test_comments_are_escaped_bounded_and_rate_limited(viewer: TestClient, on_ai
     assert statuses == [201, 201, 201, 201, 429, 429]
 
 
+def test_fresh_cookie_jars_do_not_escape_the_comment_limit(
+    client: TestClient, on_air: Session
+) -> None:
+    """The issue's case: 12 of 12 comments from fresh cookie jars were accepted."""
+    statuses = [
+        _comment(TestClient(client.app), on_air, f"jar {n}").status_code  # type: ignore[attr-defined]
+        for n in range(12)
+    ]
+    assert statuses == [201] * 10 + [429, 429]  # 10 per address per 30 s
+    elsewhere = TestClient(client.app, client=("198.51.100.20", 5000))
+    assert _comment(elsewhere, on_air, "another address").status_code == 201  # type: ignore[attr-defined]
+
+
 def test_the_host_removes_a_comment_and_mutes_the_viewer(
     admin_client: TestClient, viewer: TestClient, on_air: Session
 ) -> None:

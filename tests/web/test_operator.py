@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
+from vitrine.accounts import lockout
 from vitrine.demo.loader import DEMO_OPERATOR_EMAIL, OPERATOR_LOGIN_FILE
 from vitrine.installation import Installation
-from vitrine.web.pages.operator import login_failures_per_client
 
 OPEN_OPERATOR_PATHS = {"/operator/login"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    login_failures_per_client._events.clear()
 
 
 def _csrf(client: TestClient, path: str = "/operator/login") -> str:
@@ -97,12 +92,56 @@ def test_logout_ends_the_session(client: TestClient, demo_installation: Installa
     assert client.get("/operator", follow_redirects=False).status_code == 303
 
 
-def test_repeated_failures_from_one_client_are_slowed_down(client: TestClient) -> None:
-    for _ in range(10):
-        _log_in(client, "wrong")
-    response = _log_in(client, "wrong")
-    assert response.status_code == 429
-    assert "too many failed logins" in response.text
+def test_a_pair_is_slowed_then_answered_at_once_past_the_cap(client: TestClient) -> None:
+    shared = client.app.state.counters  # type: ignore[attr-defined]
+    for _ in range(lockout.FREE_ATTEMPTS):
+        shared.take(lockout.PAIR, DEMO_OPERATOR_EMAIL, "address:testclient")
+    started = time.monotonic()
+    assert _log_in(client, "wrong").status_code == 401  # type: ignore[attr-defined]
+    assert time.monotonic() - started >= 1.0  # the 4th attempt waits 1 s
+    for _ in range(lockout.PAIR.amount - lockout.FREE_ATTEMPTS - 1):
+        shared.take(lockout.PAIR, DEMO_OPERATOR_EMAIL, "address:testclient")
+    started = time.monotonic()
+    refused = _log_in(client, "wrong")
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert 800 < int(refused.headers["retry-after"]) <= 900  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 1.0  # past the cap: at once, no wait
+
+
+def test_one_address_cannot_keep_the_owner_out(
+    client: TestClient, demo_installation: Installation
+) -> None:
+    """The issue's attack: 5 wrong passwords from anywhere locked the account for 15 min."""
+    attacker = TestClient(client.app, client=("203.0.113.9", 40000))
+    statuses = [_log_in(attacker, "wrong").status_code for _ in range(3)]  # type: ignore[attr-defined]
+    statuses += [_log_in(attacker, "wrong").status_code for _ in range(2)]  # type: ignore[attr-defined]
+    assert statuses == [401] * 5
+    owner = TestClient(client.app, client=("198.51.100.7", 40000))
+    started = time.monotonic()
+    assert _log_in(owner, _password(demo_installation)).status_code == 303  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 1.0  # the owner did not wait for the attacker's failures
+
+
+def test_many_addresses_cannot_keep_the_owner_out_of_a_known_browser(
+    client: TestClient, demo_installation: Installation
+) -> None:
+    owner = TestClient(client.app, client=("198.51.100.7", 40000))
+    assert _log_in(owner, _password(demo_installation)).status_code == 303  # type: ignore[attr-defined]
+    owner.post("/operator/logout", data={"csrf_token": _csrf(owner, "/operator")})
+    shared = client.app.state.counters  # type: ignore[attr-defined]
+    for n in range(lockout.UNKNOWN_CLIENTS.amount):  # a botnet's 30 tries, 1 per address
+        shared.take(lockout.PAIR, DEMO_OPERATOR_EMAIL, f"address:10.0.{n}.1")
+        shared.take(lockout.UNKNOWN_CLIENTS, DEMO_OPERATOR_EMAIL)
+    bot = TestClient(client.app, client=("10.0.200.1", 40000))
+    assert _log_in(bot, "guess").status_code == 429  # type: ignore[attr-defined]
+    stranger = TestClient(client.app, client=("198.51.100.8", 40000))
+    refused = _log_in(stranger, _password(demo_installation))
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert "from a browser you signed in with before" in refused.text  # type: ignore[attr-defined]
+    started = time.monotonic()
+    assert _log_in(owner, _password(demo_installation)).status_code == 303  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 1.0
+    assert owner.get("/operator", follow_redirects=False).status_code == 200
 
 
 def test_login_never_redirects_off_site(

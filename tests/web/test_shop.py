@@ -199,3 +199,15 @@ def test_product_names_follow_the_shoppers_language(client: TestClient) -> None:
         in client.get(f"/products/{product_id}", headers={"accept-language": "zh"}).text
     )
     assert "<h1>Banana</h1>" in client.get(f"/products/{product_id}").text
+
+
+def test_text_search_is_limited_per_address_across_cookie_jars(client: TestClient) -> None:
+    statuses = [
+        TestClient(client.app).get("/s/les-halles/find", params={"q": "apple"}).status_code
+        for _ in range(92)
+    ]
+    assert statuses[:90] == [200] * 90 and statuses[90:] == [429, 429]
+    browser = TestClient(client.app, client=("198.51.100.30", 5000))
+    answers = [browser.get("/s/les-halles/find", params={"q": "kiwi"}) for _ in range(31)]
+    assert [a.status_code for a in answers[29:]] == [200, 429]  # 30 per browser per minute
+    assert int(answers[-1].headers["retry-after"]) > 0

@@ -18,6 +18,8 @@ from vitrine.web.dependencies import SessionDep, get_installation
 
 audit = logging.getLogger("vitrine.audit")
 SESSION_COOKIE = "vitrine_operator"
+DEVICE_COOKIE = "vitrine_device"
+DEVICE_MAX_AGE_SECONDS = 180 * 24 * 3600
 ANONYMOUS_COOKIE = "vitrine_visitor"
 SESSION_MAX_AGE_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
@@ -61,6 +63,26 @@ def read_session_cookie(settings: Settings, cookie: str | None) -> tuple[str, st
     if not isinstance(payload, dict) or not {"a", "n"} <= payload.keys():
         return None
     return str(payload["a"]), str(payload["n"])
+
+
+def issue_device_cookie(settings: Settings, *, email: str) -> str:
+    """Proof that this browser signed in to `email` before: it skips the unknown-client limit."""
+    serializer = URLSafeTimedSerializer(settings.secret_key, salt="vitrine.operator-device")
+    return serializer.dumps({"e": email.strip().lower(), "d": secrets.token_urlsafe(16)})
+
+
+def known_device(settings: Settings, cookie: str | None, *, email: str) -> str | None:
+    """The device id of a browser that signed in to `email` before, else None."""
+    if not cookie:
+        return None
+    serializer = URLSafeTimedSerializer(settings.secret_key, salt="vitrine.operator-device")
+    try:
+        payload = serializer.loads(cookie, max_age=DEVICE_MAX_AGE_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(payload, dict) or payload.get("e") != email.strip().lower():
+        return None
+    return str(payload.get("d", "")) or None
 
 
 def csrf_token_for(settings: Settings, binding: str) -> str:

@@ -21,6 +21,7 @@ from vitrine.orders.flows import CheckoutDesk
 from vitrine.orders.payments import PaymentGateway
 from vitrine.orders.sandbox_gateway import SandboxGateway
 from vitrine.search.service import SearchEngine
+from vitrine.throttling.counters import Counters, open_counters
 from vitrine.web.search_gate import SearchGate
 
 _engine_lock = threading.Lock()
@@ -43,6 +44,7 @@ def attach_engines(
         offers=LiveOffers(hub=app.state.live_hub),
         stale_after=timedelta(minutes=settings.checkout_recovery_minutes),
     )
+    app.state.counters = open_counters(settings.redis_url, settings.redis_key_prefix)
     app.state.search_engine = search_engine
     app.state.search_gate = SearchGate(
         concurrency=settings.search_concurrency,
@@ -69,6 +71,12 @@ engines_router = APIRouter(lifespan=_engines_lifespan)
 def checkout_desk(request: Request) -> CheckoutDesk:
     desk: CheckoutDesk = request.app.state.checkout_desk
     return desk
+
+
+def counters(request: Request) -> Counters:
+    """The app's rate-limit counters (shared by every worker when Redis is set)."""
+    found: Counters = request.app.state.counters
+    return found
 
 
 def live_hub(request: Request) -> LiveHub:

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.orders import service as orders
 from vitrine.shoppers.service import SignInRefused, check_code, send_code
+from vitrine.throttling import rules
 from vitrine.web.dependencies import InstallationDep, SessionDep
-from vitrine.web.ratelimit import RateLimiter
+from vitrine.web.limits import browser_of, client_address, over_limit
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import (
     CART_COOKIE,
@@ -23,11 +24,6 @@ from vitrine.web.shopper import (
 )
 
 router = APIRouter(include_in_schema=False)
-codes_per_client = RateLimiter(limit=5, window_seconds=600)
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _page(
@@ -57,7 +53,12 @@ def ask_for_code(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    if codes_per_client.blocked_for(_client(request)) > 0:
+    wait = over_limit(
+        request,
+        (rules.SIGN_IN_CODES_PER_BROWSER, browser_of(request)),
+        (rules.SIGN_IN_CODES_PER_ADDRESS, client_address(request)),
+    )
+    if wait:
         return _page(
             request,
             db_session,
@@ -76,7 +77,6 @@ def ask_for_code(
     except SignInRefused as refused:
         return _page(request, db_session, "email", email, str(refused), 400)
     db_session.commit()
-    codes_per_client.record(_client(request))
     return _page(request, db_session, "code", email.strip().lower())
 
 
@@ -90,6 +90,8 @@ def sign_in(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
+    if over_limit(request, (rules.SIGN_IN_CHECKS_PER_ADDRESS, client_address(request))):
+        return _page(request, db_session, "code", email, "too many codes tried from here", 429)
     secret_key = installation.settings.secret_key
     try:
         owner = check_code(db_session=db_session, secret_key=secret_key, email=email, code=code)

@@ -27,8 +27,9 @@ from vitrine.live.hub_service import commit_and_announce
 from vitrine.live.models import LiveSession
 from vitrine.orders import service as orders
 from vitrine.orders.offers import OfferUnavailable
+from vitrine.throttling import rules
 from vitrine.web.dependencies import SessionDep, get_installation
-from vitrine.web.ratelimit import RateLimiter
+from vitrine.web.limits import client_address, over_limit
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import CART_COOKIE, remember, render, shopper_of
 from vitrine.web.wiring import live_hub
@@ -44,7 +45,6 @@ router = APIRouter(include_in_schema=False, lifespan=_hub_lifespan)
 # Keep-alives (and viewer counts) about every 10 s, spread so a crowd that arrived together
 # does not wake together.
 HEARTBEAT_SECONDS = (8.0, 12.0)
-likes_per_viewer = RateLimiter(limit=10, window_seconds=10)
 Csrf = Annotated[str, Form()]
 
 
@@ -195,6 +195,8 @@ def post_comment(
     check_csrf(request, csrf_token)
     session_live = live_or_404(db_session, session_id)
     back = f"/live/{session_id}"
+    if over_limit(request, (rules.COMMENTS_PER_ADDRESS, client_address(request))):
+        return answer(request, back, {"detail": "slow down: too many comments from here"}, 429)
     try:
         comment = audience.post_comment(
             db_session=db_session, live=session_live, viewer=_handle(request), name=name, body=body
@@ -214,9 +216,12 @@ def like(
     check_csrf(request, csrf_token)
     session_live = live_or_404(db_session, session_id)
     handle, back = _handle(request), f"/live/{session_id}"
-    if likes_per_viewer.blocked_for(handle) > 0:
+    if over_limit(
+        request,
+        (rules.LIKES_PER_VIEWER, handle),
+        (rules.LIKES_PER_ADDRESS, client_address(request)),
+    ):
         return answer(request, back, {"detail": "slow down: too many likes"}, 429)
-    likes_per_viewer.record(handle)
     try:
         likes = audience.add_like(db_session=db_session, live=session_live)
     except live.LiveError as error:

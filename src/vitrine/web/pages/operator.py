@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from vitrine.accounts import lockout
 from vitrine.accounts.service import LoginRefused, authenticate
 from vitrine.catalog import service as catalog
+from vitrine.installation import Installation
 from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.pages.templating import templates
-from vitrine.web.ratelimit import RateLimiter
 from vitrine.web.security import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE_SECONDS,
     SESSION_COOKIE,
     SESSION_MAX_AGE_SECONDS,
     OperatorPageDep,
     check_csrf,
     form_csrf_token,
+    issue_device_cookie,
     issue_session_cookie,
+    known_device,
 )
+from vitrine.web.wiring import counters
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
-login_failures_per_client = RateLimiter(limit=10, window_seconds=600)
 
 
 def _safe_next(next_path: str) -> str:
@@ -56,45 +62,74 @@ def login_page(
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     installation: InstallationDep,
-    db_session: SessionDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/operator",
 ) -> Response:
+    """Check a password after the wait its (account, client) pair earned; never lock anyone.
+
+    The wait is slept on the event loop; past the cap the pair (or, for browsers the account
+    never saw, the account's budget for them) is answered 429 + Retry-After at once.
+    """
     check_csrf(request, csrf_token)
-    client = _client(request)
-    wait = login_failures_per_client.blocked_for(client)
-    if wait > 0:
-        message = f"too many failed logins from here: try again in {int(wait // 60) + 1} minutes"
-        return _login_form(request, installation, next, message, 429)
+    settings, email = installation.settings, email.strip().lower()
+    device = known_device(settings, request.cookies.get(DEVICE_COOKIE), email=email)
+    client = f"device:{device}" if device else f"address:{_client(request)}"
+    limits = counters(request)
+    earlier = limits.used(lockout.PAIR, email, client)
+    retry = limits.take(lockout.PAIR, email, client)
+    if not retry and device is None:
+        retry = limits.take(lockout.UNKNOWN_CLIENTS, email)
+    if retry:
+        message = f"too many sign-in attempts: try again in {int(retry // 60) + 1} minutes"
+        if device is None:
+            message += " (or from a browser you signed in with before)"
+        response = _login_form(request, installation, next, message, 429)
+        response.headers["Retry-After"] = str(int(retry))
+        return response
+    await asyncio.sleep(lockout.wait_before_check(earlier))
     try:
-        account = authenticate(
-            db_session=db_session,
-            email=email,
-            password=password,
-            now=datetime.now(UTC),
-            client=client,
-        )
+        account_id = await run_in_threadpool(_authenticate, installation, email, password, client)
     except LoginRefused as refused:
-        db_session.commit()  # keep the failure count and lock
-        login_failures_per_client.record(client)
         return _login_form(request, installation, next, str(refused), 401)
-    db_session.commit()
+    limits.clear(lockout.PAIR, email, client)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    cookie = issue_session_cookie(installation.settings, account_id=account.id)
+    secure = installation.settings.environment == "production"
+    cookie = issue_session_cookie(settings, account_id=account_id)
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
         max_age=SESSION_MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=installation.settings.environment == "production",
+        secure=secure,
     )
+    if device is None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            issue_device_cookie(settings, email=email),
+            max_age=DEVICE_MAX_AGE_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/operator/login",
+        )
     return response
+
+
+def _authenticate(installation: Installation, email: str, password: str, client: str) -> str:
+    with installation.session_factory() as db_session:
+        try:
+            account = authenticate(
+                db_session=db_session, email=email, password=password, client=client
+            )
+        finally:
+            db_session.commit()  # keep the failure count
+        return account.id
 
 
 @router.post("/logout")

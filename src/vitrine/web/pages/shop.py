@@ -12,8 +12,10 @@ from vitrine.catalog import stock_service as stock
 from vitrine.catalog.service import localized
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
+from vitrine.throttling import rules
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.i18n import LANGUAGE_COOKIE, available_languages
+from vitrine.web.limits import browser_of, client_address, over_limit
 from vitrine.web.presenters import product_read
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import (
@@ -78,6 +80,17 @@ def text_search(
     db_session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
+    wait = over_limit(
+        request,
+        (rules.TEXT_SEARCHES_PER_BROWSER, browser_of(request)),
+        (rules.TEXT_SEARCHES_PER_ADDRESS, client_address(request)),
+    )
+    if wait:
+        raise HTTPException(
+            status_code=429,
+            detail="too many searches: wait a moment",
+            headers={"Retry-After": str(int(wait))},
+        )
     showroom = _showroom(db_session, slug)
     shopper = shopper_of(request, db_session)
     shown = showrooms.displayed_product_ids(db_session=db_session, showroom=showroom)
