@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = Field(default="", description="From address of the shop's email.")
     smtp_ca_file: Path | None = Field(default=None, description="A private CA to trust.")
+    operator_idle_minutes: float = Field(
+        default=60, gt=0, description="An operator session ends after this long without a request."
+    )
+    operator_session_hours: float = Field(
+        default=12, gt=0, description="An operator session ends this long after sign-in."
+    )
     locker_sizes: dict[str, tuple[int, int, int]] = Field(
         default_factory=lambda: {"S": (8, 38, 64), "M": (19, 38, 64), "L": (41, 38, 64)},
         description="Compartment sizes: code -> inner height, width, depth in cm.",

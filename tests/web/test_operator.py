@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -155,3 +156,93 @@ def test_login_never_redirects_off_site(
     }
     response = client.post("/operator/login", data=form, follow_redirects=False)
     assert response.headers["location"] == "/operator"
+
+
+def _signed_in(client: TestClient, installation: Installation, address: str) -> TestClient:
+    browser = TestClient(client.app, client=(address, 40000))
+    assert _log_in(browser, _password(installation)).status_code == 303  # type: ignore[attr-defined]
+    return browser
+
+
+def _replay(client: TestClient, cookie: str) -> int:
+    """Open the console with a copied session cookie, from a browser of its own."""
+    thief = TestClient(client.app)
+    thief.cookies.set("vitrine_operator", cookie)
+    return thief.get("/operator", follow_redirects=False).status_code
+
+
+def test_a_logged_out_cookie_opens_nothing_when_replayed(
+    client: TestClient, demo_installation: Installation
+) -> None:
+    browser = _signed_in(client, demo_installation, "198.51.100.1")
+    cookie = browser.cookies["vitrine_operator"]
+    assert _replay(client, cookie) == 200
+    browser.post("/operator/logout", data={"csrf_token": _csrf(browser, "/operator")})
+    assert _replay(client, cookie) == 303
+
+
+def test_a_password_change_ends_every_session_of_the_account(
+    client: TestClient, demo_installation: Installation
+) -> None:
+    laptop = _signed_in(client, demo_installation, "198.51.100.1")
+    phone = _signed_in(client, demo_installation, "198.51.100.2")
+    form = {
+        "current": "wrong",
+        "new": "a-brand-new-password",
+        "csrf_token": _csrf(laptop, "/operator"),
+    }
+    assert laptop.post("/operator/password", data=form).status_code == 400
+    assert laptop.get("/operator", follow_redirects=False).status_code == 200
+    form["current"] = _password(demo_installation)
+    assert laptop.post("/operator/password", data=form, follow_redirects=False).status_code == 303
+    for browser in (laptop, phone):
+        assert browser.get("/operator", follow_redirects=False).status_code == 303
+    again = TestClient(client.app, client=("198.51.100.1", 40000))
+    form = {"email": DEMO_OPERATOR_EMAIL, "password": "a-brand-new-password", "next": "/operator"}
+    form["csrf_token"] = _csrf(again)
+    assert again.post("/operator/login", data=form, follow_redirects=False).status_code == 303
+
+
+def test_an_admin_lists_sessions_and_signs_an_account_out_everywhere(
+    client: TestClient, demo_installation: Installation
+) -> None:
+    from vitrine.accounts.service import create_operator
+
+    with demo_installation.session_factory() as session, session.begin():
+        staff_id = create_operator(
+            db_session=session, email="sam@shop.fr", password="sams-password-1"
+        ).id
+    staff = TestClient(client.app, client=("198.51.100.9", 40000))
+    form = {"email": "sam@shop.fr", "password": "sams-password-1", "next": "/operator"}
+    form["csrf_token"] = _csrf(staff)
+    assert staff.post("/operator/login", data=form, follow_redirects=False).status_code == 303
+    assert "Open sessions" not in staff.get("/operator/account").text  # staff see only theirs
+    admin = _signed_in(client, demo_installation, "198.51.100.1")
+    listing = admin.get("/operator/account").text
+    assert "sam@shop.fr" in listing and "198.51.100.9" in listing and "(this one)" in listing
+    csrf = _csrf(admin, "/operator/account")
+    refused = staff.post(
+        f"/operator/accounts/{staff_id}/sign-out-everywhere",
+        data={"csrf_token": _csrf(staff, "/operator/account")},
+    )
+    assert refused.status_code == 403  # staff cannot
+    ended = admin.post(
+        f"/operator/accounts/{staff_id}/sign-out-everywhere", data={"csrf_token": csrf}
+    )
+    assert ended.status_code == 200 and "sam@shop.fr" not in ended.text
+    assert staff.get("/operator", follow_redirects=False).status_code == 303
+    assert admin.get("/operator", follow_redirects=False).status_code == 200
+
+
+def test_an_idle_session_ends(client: TestClient, demo_installation: Installation) -> None:
+    from sqlalchemy import update
+
+    from vitrine.accounts.models import OperatorSessionRecord
+    from vitrine.db import utc_now
+
+    browser = _signed_in(client, demo_installation, "198.51.100.1")
+    assert browser.get("/operator", follow_redirects=False).status_code == 200
+    idle = timedelta(minutes=demo_installation.settings.operator_idle_minutes, seconds=1)
+    with demo_installation.session_factory() as session, session.begin():
+        session.execute(update(OperatorSessionRecord).values(last_seen_at=utc_now() - idle))
+    assert browser.get("/operator", follow_redirects=False).status_code == 303

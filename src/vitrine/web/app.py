@@ -32,6 +32,7 @@ from vitrine.web.pages import (
     dashboard,
     fulfilment,
     operator,
+    operator_account,
     photo_search,
     shop,
     tracking,
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(photo_search.router)
     app.include_router(tracking.router)
     app.include_router(operator.router)
+    app.include_router(operator_account.router)
     app.include_router(console.router)
     app.include_router(dashboard.router)
     app.include_router(live_pages.router)

@@ -1,4 +1,4 @@
-"""Operator sessions in signed cookies, CSRF tokens bound to them, and login requirements."""
+"""Operator sessions (server-side, by cookie token), CSRF tokens bound to them, login checks."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from vitrine.accounts.service import get_operator
+from vitrine.accounts.session_service import SessionRules, live_session
+from vitrine.db import utc_now
 from vitrine.settings import Settings
 from vitrine.web.dependencies import SessionDep, get_installation
 
@@ -21,7 +24,6 @@ SESSION_COOKIE = "vitrine_operator"
 DEVICE_COOKIE = "vitrine_device"
 DEVICE_MAX_AGE_SECONDS = 180 * 24 * 3600
 ANONYMOUS_COOKIE = "vitrine_visitor"
-SESSION_MAX_AGE_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
 
 
@@ -30,7 +32,7 @@ class OperatorSession:
     account_id: str
     email: str
     role: str
-    nonce: str
+    session_id: str
 
     @property
     def is_admin(self) -> bool:
@@ -44,25 +46,16 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt="vitrine.operator-session")
+def cookies_secure(settings: Settings) -> bool:
+    """Cookies get `Secure` when the shop is served over https (or in production)."""
+    return settings.public_url.startswith("https://") or settings.environment == "production"
 
 
-def issue_session_cookie(settings: Settings, *, account_id: str) -> str:
-    return _serializer(settings).dumps({"a": account_id, "n": secrets.token_urlsafe(16)})
-
-
-def read_session_cookie(settings: Settings, cookie: str | None) -> tuple[str, str] | None:
-    """(account_id, nonce) of a valid, unexpired session cookie, else None."""
-    if not cookie:
-        return None
-    try:
-        payload = _serializer(settings).loads(cookie, max_age=SESSION_MAX_AGE_SECONDS)
-    except (BadSignature, SignatureExpired):
-        return None
-    if not isinstance(payload, dict) or not {"a", "n"} <= payload.keys():
-        return None
-    return str(payload["a"]), str(payload["n"])
+def session_rules(settings: Settings) -> SessionRules:
+    return SessionRules(
+        idle=timedelta(minutes=settings.operator_idle_minutes),
+        max_age=timedelta(hours=settings.operator_session_hours),
+    )
 
 
 def issue_device_cookie(settings: Settings, *, email: str) -> str:
@@ -111,14 +104,20 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def current_operator(request: Request, db_session: SessionDep) -> OperatorSession | None:
-    settings = get_installation(request).settings
-    found = read_session_cookie(settings, request.cookies.get(SESSION_COOKIE))
-    if found is None:
+    """The operator of a session cookie whose server-side session is still open."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
         return None
-    account = get_operator(db_session=db_session, account_id=found[0])
+    settings = get_installation(request).settings
+    record = live_session(
+        db_session=db_session, token=token, now=utc_now(), rules=session_rules(settings)
+    )
+    if record is None:
+        return None
+    account = get_operator(db_session=db_session, account_id=record.account_id)
     if account is None:
         return None
-    return OperatorSession(account.id, account.email, account.role, found[1])
+    return OperatorSession(account.id, account.email, account.role, record.id)
 
 
 def require_operator_page(

@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.accounts import lockout
 from vitrine.accounts.service import LoginRefused, authenticate
+from vitrine.accounts.session_service import end_session, start_session
 from vitrine.catalog import service as catalog
+from vitrine.db import utc_now
 from vitrine.installation import Installation
 from vitrine.showrooms import service as showrooms
 from vitrine.web.dependencies import InstallationDep, SessionDep
@@ -21,12 +23,11 @@ from vitrine.web.security import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE_SECONDS,
     SESSION_COOKIE,
-    SESSION_MAX_AGE_SECONDS,
     OperatorPageDep,
     check_csrf,
+    cookies_secure,
     form_csrf_token,
     issue_device_cookie,
-    issue_session_cookie,
     known_device,
 )
 from vitrine.web.wiring import counters
@@ -93,17 +94,18 @@ async def login(
         return response
     await asyncio.sleep(lockout.wait_before_check(earlier))
     try:
-        account_id = await run_in_threadpool(_authenticate, installation, email, password, client)
+        token = await run_in_threadpool(
+            _sign_in, installation, email, password, client, request.headers.get("user-agent", "")
+        )
     except LoginRefused as refused:
         return _login_form(request, installation, next, str(refused), 401)
     limits.clear(lockout.PAIR, email, client)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    secure = installation.settings.environment == "production"
-    cookie = issue_session_cookie(settings, account_id=account_id)
+    secure = cookies_secure(settings)
     response.set_cookie(
         SESSION_COOKIE,
-        cookie,
-        max_age=SESSION_MAX_AGE_SECONDS,
+        token,
+        max_age=int(settings.operator_session_hours * 3600),
         httponly=True,
         samesite="lax",
         secure=secure,
@@ -121,22 +123,42 @@ async def login(
     return response
 
 
-def _authenticate(installation: Installation, email: str, password: str, client: str) -> str:
+def _sign_in(
+    installation: Installation, email: str, password: str, client: str, user_agent: str
+) -> str:
+    """Check the password and open a server-side session; the cookie's token."""
     with installation.session_factory() as db_session:
         try:
             account = authenticate(
                 db_session=db_session, email=email, password=password, client=client
             )
+            return start_session(
+                db_session=db_session,
+                account=account,
+                client=client,
+                user_agent=user_agent,
+                now=utc_now(),
+            )
         finally:
-            db_session.commit()  # keep the failure count
-        return account.id
+            db_session.commit()  # the failure count, or the new session
 
 
 @router.post("/logout")
 def logout(
-    request: Request, operator: OperatorPageDep, csrf_token: Annotated[str, Form()] = ""
+    request: Request,
+    operator: OperatorPageDep,
+    db_session: SessionDep,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """End the session on the server: the old cookie opens nothing any more."""
     check_csrf(request, csrf_token)
+    end_session(
+        db_session=db_session,
+        token=request.cookies.get(SESSION_COOKIE, ""),
+        now=utc_now(),
+        because="signed_out",
+    )
+    db_session.commit()
     response = RedirectResponse("/operator/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
