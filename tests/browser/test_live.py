@@ -14,6 +14,21 @@ pytestmark = pytest.mark.browser
 NO_STREAM = "http://127.0.0.1:9/live/index.m3u8"  # nothing listens there: the poster shows
 
 
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(page: Page) -> None:
+    """Keep every console message of a Content-Security-Policy violation (hls.js, live.js)."""
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+
+
 def _host(browser: Browser, live_shop: LiveShop) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
@@ -35,6 +50,7 @@ def _host(browser: Browser, live_shop: LiveShop) -> tuple[BrowserContext, Page]:
 def _viewer(browser: Browser, url: str) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
+    _watch_csp(page)
     page.goto(url)
     expect(page.locator("#live")).to_have_attribute("data-connected", "1")
     return context, page
@@ -107,3 +123,4 @@ def test_a_host_pins_moderates_and_sells_a_flash_deal_to_two_viewers(
     screenshot(first, "live-viewer-sold-out")
     for context in (host_context, first_context, second_context):
         context.close()
+    assert CSP_VIOLATIONS == []  # the pages, hls.js and the live script work under the CSP

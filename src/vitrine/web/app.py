@@ -23,6 +23,7 @@ from vitrine.web.api import live as live_api
 from vitrine.web.api import lockers as lockers_api
 from vitrine.web.api import orders as orders_api
 from vitrine.web.api import search as search_api
+from vitrine.web.headers import security_headers
 from vitrine.web.i18n import LANGUAGE_COOKIE, negotiate, translator
 from vitrine.web.metrics import RequestTimer
 from vitrine.web.pages import (
@@ -99,6 +100,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.middleware("http")(_visitor_cookie)
+    app.middleware("http")(security_headers(installation.settings))
     app.add_middleware(RequestTimer)
     return app
 

@@ -128,11 +128,18 @@ def require_operator_page(
     return operator
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def require_operator_api(
+    request: Request,
     operator: Annotated[OperatorSession | None, Depends(current_operator)],
 ) -> OperatorSession:
+    """An operator session; a state-changing call also needs the X-CSRF-Token header."""
     if operator is None:
         raise HTTPException(status_code=401, detail="operator login required")
+    if request.method not in SAFE_METHODS:
+        check_csrf(request, request.headers.get("x-csrf-token"))
     return operator
 
 
