@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-change-me"
+# Refused in production by _refuse_default_secret_outside_development below.
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
 
 
 def _settings_file() -> str | None:

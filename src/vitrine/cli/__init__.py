@@ -310,7 +310,7 @@ def _server_overrides(host: str | None, port: int | None) -> dict[str, object]:
 
 
 def _browser_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (compares, binds nothing)
 
 
 def _lan_address() -> str | None:
@@ -328,7 +328,7 @@ def _print_demo_welcome(
     local = f"http://{_browser_host(settings.host)}:{settings.port}"
     out.print(f"\n[bold]Vitrine demo showroom[/] at {local}{showroom_path}")
     lan = _lan_address()
-    if settings.host in ("0.0.0.0", "::") and lan:
+    if settings.host in ("0.0.0.0", "::") and lan:  # noqa: S104 (compares, binds nothing)
         out.print(
             f"On a phone on the same network, open http://{lan}:{settings.port}{showroom_path}"
         )

@@ -103,10 +103,11 @@ def _cached(cache_dir: Path | None, key: str, compute: Callable[[], Any]) -> Any
 
     if cache_dir is None:
         return compute()
-    path = cache_dir / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl"
+    # A cache file name, not a signature: collisions would cost a recompute, not security.
+    path = cache_dir / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl"  # noqa: S324
     if path.exists():
         with open(path, "rb") as handle:
-            return pickle.load(handle)
+            return pickle.load(handle)  # noqa: S301 (our own cache dir, written just above)
     value = compute()
     cache_dir.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".part"), "wb") as handle:
@@ -329,7 +330,7 @@ def _calibration_pictures(options: BenchOptions, catalog: list[Picture]) -> list
     group_of = {product.product_id: product.group for product in products}
     used = {p.path for p in catalog}
     photos = [p for p in read_split(options.dataset_dir, "train") if p.path not in used]
-    sample = random.Random(options.seed + 2).sample(
+    sample = random.Random(options.seed + 2).sample(  # noqa: S311 (seeded, reproducible sampling; no secret)
         photos, min(options.calibration_queries, len(photos))
     )
     return [_photo(p, group_of, "query") for p in sample]

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 
-TOKEN_PREFIX = "VP1-"
+TOKEN_PREFIX = "VP1-"  # noqa: S105 (a format marker, not a secret)
 _MAC_CHARS = 32  # base64url characters: 192 bits
 _TOKEN = re.compile(rf"^{TOKEN_PREFIX}([0-9a-f]{{32}})-([A-Za-z0-9_-]{{{_MAC_CHARS}}})$")
 
