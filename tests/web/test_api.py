@@ -69,3 +69,9 @@ def test_the_api_docs_work_offline(client: TestClient) -> None:
     assert len(bundle.content) > 1_000_000  # the real bundle, not a stub
     assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200
     assert 'data-openapi="/api/v1/openapi.json"' in page
+
+
+def test_the_openapi_document_is_also_at_the_root(client: TestClient) -> None:
+    root = client.get("/openapi.json")
+    assert root.status_code == 200
+    assert root.json() == client.get("/api/v1/openapi.json").json()

@@ -97,6 +97,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     _add_docs_route(app)
+    _add_openapi_alias(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.middleware("http")(_visitor_cookie)
@@ -114,6 +115,14 @@ async def _serving_lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         engine.stop_following()
+
+
+def _add_openapi_alias(app: FastAPI) -> None:
+    """The OpenAPI document also at /openapi.json, where API tools look for it first."""
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def _add_media_route(app: FastAPI, installation: Installation) -> None:
