@@ -108,7 +108,12 @@ def _operator_client(base: str) -> httpx.AsyncClient:
         assert csrf is not None
         form = {"email": OPERATOR[0], "password": OPERATOR[1], "csrf_token": csrf.group(1)}
         client.post("/operator/login", data=form)
-        return httpx.AsyncClient(base_url=base, cookies=client.cookies, timeout=10)
+        console = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/operator").text)
+        assert console is not None  # the session's token: JSON calls send it as a header
+        headers = {"X-CSRF-Token": console.group(1)}
+        return httpx.AsyncClient(
+            base_url=base, cookies=client.cookies, headers=headers, timeout=10
+        )
 
 
 async def run(

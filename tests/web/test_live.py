@@ -214,9 +214,11 @@ def test_likes_are_counted_and_a_like_flood_is_slowed_down(
 
 def test_a_host_pins_through_the_api(admin_client: TestClient, on_air: Session) -> None:
     other, _ = first_variant(admin_client, "Banana")
-    pinned = admin_client.post(
-        f"/api/v1/live/{on_air.id}/pins", json={"product_id": other, "carousel": True}
-    )
+    url, body = f"/api/v1/live/{on_air.id}/pins", {"product_id": other, "carousel": True}
+    forged = admin_client.post(url, json=body)  # a staff cookie alone is not enough (CSRF)
+    assert forged.status_code == 403
+    token = csrf_of(admin_client, "/operator")
+    pinned = admin_client.post(url, json=body, headers={"X-CSRF-Token": token})
     assert pinned.status_code == 201, pinned.text
     assert [p["product_id"] for p in pinned.json()["pins"]] == [on_air.product_id, other]
     state = admin_client.get(f"/api/v1/live/{on_air.id}").json()
