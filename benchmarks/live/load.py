@@ -111,9 +111,7 @@ def _operator_client(base: str) -> httpx.AsyncClient:
         console = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/operator").text)
         assert console is not None  # the session's token: JSON calls send it as a header
         headers = {"X-CSRF-Token": console.group(1)}
-        return httpx.AsyncClient(
-            base_url=base, cookies=client.cookies, headers=headers, timeout=10
-        )
+        return httpx.AsyncClient(base_url=base, cookies=client.cookies, headers=headers, timeout=10)
 
 
 async def run(
