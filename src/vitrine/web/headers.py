@@ -3,7 +3,8 @@
 The CSP allows scripts from this origin only (no inline script, no eval): page behaviour lives
 in /static/*.js. Styles may be inline (templates carry small <style> blocks and the charts are
 inline SVG). Live streams come from wherever the host's stream URL points, so media and
-connections may use any https origin; hls.js runs its worker from a blob: URL.
+connections may use any http(s) origin (a browser on an https page still refuses plain http
+media); hls.js runs its worker from a blob: URL.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
-        "media-src 'self' blob: https:",
-        "connect-src 'self' https:",
+        "media-src 'self' blob: https: http:",
+        "connect-src 'self' https: http:",
         "worker-src 'self' blob:",
         "object-src 'none'",
         "base-uri 'self'",
