@@ -250,3 +250,34 @@ def test_training_views_are_capped_to_a_fixed_sample_of_pictures(
     shutil.rmtree(installation.settings.index_dir)
     again = _engine(installation)
     assert again.raw.viewed() == first  # the same sample every time
+
+
+@pytest.mark.parametrize(
+    ("single_at", "shortlist_at", "expected"),
+    [(0.0, 1.01, "single"), (1.01, 0.0, "shortlist"), (1.01, 1.01, "not_found")],
+)
+def test_the_first_screen_is_one_product_a_short_list_or_not_found(
+    installation: Installation,
+    products: dict[str, str],
+    single_at: float,
+    shortlist_at: float,
+    expected: str,
+) -> None:
+    from vitrine.search.pipeline import PipelineConfig
+
+    config = PipelineConfig(not_found_threshold=single_at, shortlist_threshold=shortlist_at)
+    engine = SearchEngine(
+        index_dir=installation.settings.index_dir, media=installation.media, config=config
+    )
+    with installation.session_factory() as session:
+        engine.sync(db_session=session)
+    answer = engine.search(_cropped("tin"))
+    assert answer.first_screen == expected
+    assert 0.0 <= answer.shortlist_confidence <= 1.0
+    shown = [match.product_id for match in answer.shortlist]
+    if expected == "single":
+        assert shown == [products["tin"]]
+    elif expected == "shortlist":
+        assert 2 <= len(shown) <= answer.shortlist_size and products["tin"] in shown
+    else:
+        assert shown == [] and answer.not_found

@@ -74,6 +74,8 @@ def test_the_api_finds_the_product_in_a_photo(
     assert len(body["results"]) == 2
     assert {"decode", "embed", "total"} <= set(body["timings_ms"])
     assert isinstance(body["not_found"], bool)
+    assert body["first_screen"] in ("single", "shortlist", "not_found")
+    assert body["shortlist_size"] == 4 and 0 <= body["shortlist_confidence"] <= 1
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,12 @@ from vitrine.search.adapter import Adapter, fit_adapter
 from vitrine.search.bench_metrics import hardware, latency, print_report, score_answers
 from vitrine.search.confidence import (
     CONFIDENCE_WITH_ADAPTER,
+    SHORTLIST_CONFIDENCE,
+    SHORTLIST_WITH_ADAPTER,
     ConfidenceModel,
     answer_cues,
     fit_confidence,
+    shortlist_cues,
 )
 from vitrine.search.embedder import EmbedderConfig, OnnxEmbedder
 from vitrine.search.grocery import (
@@ -341,17 +344,28 @@ def _fitted_confidence(
     transform: Callable[[np.ndarray], np.ndarray],
     calibration: _Material,
     held: set[str],
-) -> ConfidenceModel:
+) -> tuple[ConfidenceModel, ConfidenceModel]:
+    """The single-answer and the short-list models, fitted on the calibration photos."""
     answers = _answers(
         pipeline, calibration.pictures, transform(calibration.raw), calibration.local
     )
-    right = [
+    size = pipeline.config.shortlist_size
+    pairs = list(zip(calibration.pictures, answers, strict=True))
+    first = [
         a.results[:1] != [] and a.results[0].product_id == p.product_id and p.product_id not in held
-        for p, a in zip(calibration.pictures, answers, strict=True)
+        for p, a in pairs
     ]
-    return fit_confidence(
-        np.stack([answer_cues(a.results) for a in answers]), np.array(right, float)
+    listed = [
+        p.product_id not in held and p.product_id in [m.product_id for m in a.results[:size]]
+        for p, a in pairs
+    ]
+    single = fit_confidence(
+        np.stack([answer_cues(a.results) for a in answers]), np.array(first, float)
     )
+    shortlist = fit_confidence(
+        np.stack([shortlist_cues(a.results) for a in answers]), np.array(listed, float)
+    )
+    return single, shortlist
 
 
 def _run_stage(
@@ -360,22 +374,23 @@ def _run_stage(
     queries: _Material,
     calibration: _Material | None,
     held: set[str],
-    shipped: ConfidenceModel,
+    shipped: tuple[ConfidenceModel, ConfidenceModel],
 ) -> dict[str, Any]:
-    """Fit the confidence on train photos (the ``shipped`` one when there are none), then
+    """Fit the confidences on train photos (the ``shipped`` ones when there are none), then
     score the queries."""
-    model = (
+    model, shortlist = (
         shipped
         if calibration is None
         else _fitted_confidence(pipeline, transform, calibration, held)
     )
-    pipeline.config = replace(pipeline.config, confidence=model)
+    pipeline.config = replace(pipeline.config, confidence=model, shortlist=shortlist)
     scores = score_answers(
         queries.pictures,
         _answers(pipeline, queries.pictures, transform(queries.raw), queries.local),
         held,
     )
     scores["confidence_model"] = {"weights": model.weights, "bias": model.bias}
+    scores["shortlist_model"] = {"weights": shortlist.weights, "bias": shortlist.bias}
     return scores
 
 
@@ -409,7 +424,11 @@ def run_search_benchmark(options: BenchOptions) -> dict[str, Any]:
         config = PipelineConfig(query_crops=crops)
         config = replace(config, geometry=replace(config.geometry, enabled=geometric))
         final = SearchPipeline(embedder, index, config, store)
-        shipped = CONFIDENCE_WITH_ADAPTER if adapted and adapter is not None else ConfidenceModel()
+        shipped = (
+            (CONFIDENCE_WITH_ADAPTER, SHORTLIST_WITH_ADAPTER)
+            if adapted and adapter is not None
+            else (ConfidenceModel(), SHORTLIST_CONFIDENCE)
+        )
         stages[name] = _run_stage(final, transform, queries, calibration, held, shipped)
     assert final is not None
     final_adapted = plan[-1][1]

@@ -55,6 +55,7 @@ def score_answers(
         "recall_at_5": float(hit5.mean()),
         "recall_at_1_by_group": {g: float(hit1[groups == g].mean()) for g in sorted(set(groups))},
     }
+    result |= first_screen_figures(inside, outside)
     answered = np.array([not a.not_found for _, a in inside])
     result["answer_rate_in_catalog"] = float(answered.mean())
     result["accuracy_when_answered"] = float(hit1[answered].mean()) if answered.any() else 0.0
@@ -72,6 +73,31 @@ def score_answers(
     else:
         result["open_set_auroc"] = None
     return result
+
+
+def first_screen_figures(
+    inside: Sequence[tuple[Query, SearchAnswer]], outside: Sequence[SearchAnswer]
+) -> dict[str, float]:
+    """What the shopper's first screen shows: their product (alone or in the short list)?"""
+    on_screen = [q.product_id in [m.product_id for m in a.shortlist] for q, a in inside]
+    single_right = [
+        a.first_screen == "single" and a.results[0].product_id == q.product_id for q, a in inside
+    ]
+    figures = {
+        "first_screen_right": float(np.mean(on_screen)) if inside else 0.0,
+        "single_and_right": float(np.mean(single_right)) if inside else 0.0,
+        "shortlist_shown": float(np.mean([a.first_screen == "shortlist" for _, a in inside]))
+        if inside
+        else 0.0,
+        "not_found_shown": float(np.mean([a.first_screen == "not_found" for _, a in inside]))
+        if inside
+        else 0.0,
+    }
+    if outside:
+        figures["single_wrong_out_of_catalog"] = float(
+            np.mean([a.first_screen == "single" for a in outside])
+        )
+    return figures
 
 
 def latency(pipeline: SearchPipeline, blobs: Sequence[bytes]) -> dict[str, float]:
@@ -132,6 +158,8 @@ def print_report(result: dict[str, Any]) -> None:
         "AUROC",
         "answered",
         "false match OOC",
+        "1st screen",
+        "single right",
     ):
         table.add_column(column, justify="right")
     for name, row in result["stages"].items():
@@ -144,6 +172,8 @@ def print_report(result: dict[str, Any]) -> None:
             _figure(row.get("open_set_auroc")),
             f"{row['answer_rate_in_catalog']:.3f}",
             _figure(row.get("false_match_rate_out_of_catalog")),
+            f"{row['first_screen_right']:.3f}",
+            f"{row['single_and_right']:.3f}",
         )
     console = Console(width=160)
     console.print(table)

@@ -24,6 +24,19 @@ class RankedProduct(Protocol):
     def inliers(self) -> int: ...
 
 
+SHORTLIST_SIZE = 4  # products on the shopper's first screen when the search is unsure
+
+
+def shortlist_cues(matches: Sequence[RankedProduct], size: int = SHORTLIST_SIZE) -> np.ndarray:
+    """[first score, margin of the short list over the next product, log(1 + best inliers)]."""
+    if not matches:
+        return np.zeros(3)
+    first = matches[0].score
+    after = matches[size].score if len(matches) > size else 0.0
+    inliers = max(match.inliers for match in matches[:size])
+    return np.array([first, first - after, math.log1p(inliers)])
+
+
 def answer_cues(matches: Sequence[RankedProduct]) -> np.ndarray:
     """[first score, margin over the second, log(1 + first product's inliers)]."""
     if not matches:
@@ -55,6 +68,11 @@ class ConfidenceModel:
         """Estimated probability that the first product is right (0 when there is none)."""
         return self.probability_of(answer_cues(matches)) if matches else 0.0
 
+    def shortlist_probability(self, matches: Sequence[RankedProduct]) -> float:
+        """For a short-list model: probability that the first ``SHORTLIST_SIZE`` products
+        hold the right one."""
+        return self.probability_of(shortlist_cues(matches)) if matches else 0.0
+
 
 def fit_confidence(
     cues: np.ndarray, correct: np.ndarray, l2: float = 1e-3, steps: int = 50
@@ -78,3 +96,8 @@ def fit_confidence(
 # measured worse on val (AUROC 0.685 vs 0.711, false matches 19.6 % vs 16.1 %, before the
 # pile views; this fit: AUROC 0.723).
 CONFIDENCE_WITH_ADAPTER = ConfidenceModel((2.85, 7.53, -0.43), -2.63)
+
+# The short-list models: probability that the first SHORTLIST_SIZE products hold the right one
+# (``shortlist_cues``), fitted like the models above (``fit_confidence`` with that label).
+SHORTLIST_CONFIDENCE = ConfidenceModel((1.6, 14.6, 0.0), -0.5)
+SHORTLIST_WITH_ADAPTER = ConfidenceModel((2.85, 7.53, 0.0), -1.0)

@@ -11,11 +11,12 @@ import time
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 from PIL import Image
 
-from vitrine.search.confidence import ConfidenceModel
+from vitrine.search.confidence import SHORTLIST_CONFIDENCE, SHORTLIST_SIZE, ConfidenceModel
 from vitrine.search.embedder import Embedder
 from vitrine.search.images import ImageLimits, load_query_image
 from vitrine.search.index import ImageHit, VectorIndex
@@ -36,6 +37,12 @@ class PipelineConfig:
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
     not_found_threshold: float = 0.5
+    # The first screen: one product when ``confidence`` reaches ``not_found_threshold``; else
+    # "is it one of these?" with ``shortlist_size`` products when the calibrated probability that
+    # they hold the product reaches ``shortlist_threshold``; else "not found" and the text search.
+    shortlist: ConfidenceModel = field(default_factory=lambda: SHORTLIST_CONFIDENCE)
+    shortlist_threshold: float = 0.5
+    shortlist_size: int = SHORTLIST_SIZE
     # Phone photos are decoded at reduced scale (JPEG DCT scaling) to about this size.
     query_max_side: int = 512
     # Multi-crop: products are also scored on five crops of the photo, scores averaged; only
@@ -58,18 +65,35 @@ class ProductMatch:
     inliers: int = 0
 
 
+FirstScreen = Literal["single", "shortlist", "not_found"]
+
+
 @dataclass(frozen=True)
 class SearchAnswer:
-    """Products best first; ``not_found`` when the first one is not trustworthy."""
+    """Products best first; ``not_found`` when the first one is not trustworthy alone.
+
+    ``first_screen`` is what the shopper sees: one product, a short list of
+    ``shortlist_size``, or "not found" (then the text search).
+    """
 
     results: list[ProductMatch]
     not_found: bool
     confidence: float
     timings_ms: dict[str, float]
+    shortlist_confidence: float = 0.0
+    first_screen: FirstScreen = "not_found"
+    shortlist_size: int = SHORTLIST_SIZE
 
     @property
     def best(self) -> ProductMatch | None:
         return None if self.not_found or not self.results else self.results[0]
+
+    @property
+    def shortlist(self) -> list[ProductMatch]:
+        """The products of the first screen (empty when it says "not found")."""
+        if self.first_screen == "single":
+            return self.results[:1]
+        return self.results[: self.shortlist_size] if self.first_screen == "shortlist" else []
 
 
 def group_by_product(hits: list[ImageHit]) -> list[ProductMatch]:
@@ -199,8 +223,26 @@ class SearchPipeline:
             clock.lap("geometry")
         confidence = self.config.confidence.probability(matches)
         not_found = not matches or confidence < self.config.not_found_threshold
+        listed = self.config.shortlist.shortlist_probability(matches)
         clock.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
-        return SearchAnswer(matches[:limit], not_found, confidence, clock.timings)
+        return SearchAnswer(
+            matches[:limit],
+            not_found,
+            confidence,
+            clock.timings,
+            listed,
+            self._first_screen(matches, not_found, listed),
+            self.config.shortlist_size,
+        )
+
+    def _first_screen(
+        self, matches: list[ProductMatch], not_found: bool, listed: float
+    ) -> FirstScreen:
+        if matches and not not_found:
+            return "single"
+        if len(matches) > 1 and listed >= self.config.shortlist_threshold:
+            return "shortlist"
+        return "not_found"
 
     def _products(
         self, vector: np.ndarray, showroom_product_ids: Collection[str] | None

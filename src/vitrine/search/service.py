@@ -31,7 +31,12 @@ from vitrine.catalog import service as catalog
 from vitrine.catalog.service import ImageRow
 from vitrine.media import MediaStore
 from vitrine.search.adapter import Adapter
-from vitrine.search.confidence import CONFIDENCE_WITH_ADAPTER, ConfidenceModel
+from vitrine.search.confidence import (
+    CONFIDENCE_WITH_ADAPTER,
+    SHORTLIST_CONFIDENCE,
+    SHORTLIST_WITH_ADAPTER,
+    ConfidenceModel,
+)
 from vitrine.search.embedder import OnnxEmbedder
 from vitrine.search.generations import GenerationStore
 from vitrine.search.images import ImageLimits, ImageRejected, load_image
@@ -143,10 +148,11 @@ class SearchEngine:
 
     def _snapshot_of(self, state: IndexState) -> _Snapshot:
         confidence = CONFIDENCE_WITH_ADAPTER if state.adapter else ConfidenceModel()
+        shortlist = SHORTLIST_WITH_ADAPTER if state.adapter else SHORTLIST_CONFIDENCE
         pipeline = SearchPipeline(
             AdaptedEmbedder(self.embedder, state.adapter),
             state.index,
-            replace(self._config, confidence=confidence),
+            replace(self._config, confidence=confidence, shortlist=shortlist),
             state.features,
         )
         return _Snapshot(state, pipeline)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from vitrine.catalog import service as catalog
 from vitrine.search.images import ImageRejected
-from vitrine.search.pipeline import SearchAnswer
+from vitrine.search.pipeline import FirstScreen, SearchAnswer
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.enrollment_service import MAX_ENROLLMENT_PHOTOS
 from vitrine.web.dependencies import InstallationDep, SessionDep
@@ -39,6 +39,11 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
     not_found: bool
     confidence: float
+    # What to show first: one product, "is it one of these?" (the first `shortlist_size`
+    # results), or "not found"; `shortlist_confidence` is the probability that they hold it.
+    first_screen: FirstScreen
+    shortlist_size: int
+    shortlist_confidence: float
     timings_ms: dict[str, float]
 
 
@@ -84,6 +89,9 @@ def _response(db_session: SessionDep, answer: SearchAnswer) -> SearchResponse:
         results=[r for r in results if r is not None],
         not_found=answer.not_found,
         confidence=round(answer.confidence, 4),
+        first_screen=answer.first_screen,
+        shortlist_size=answer.shortlist_size,
+        shortlist_confidence=round(answer.shortlist_confidence, 4),
         timings_ms=answer.timings_ms,
     )
 
