@@ -229,3 +229,40 @@ def test_enrollment_needs_an_operator_and_is_all_or_nothing(
     assert added.json() == {"product_id": products["tin"], "added": 1, "enrollment_photos": 1}
     elsewhere = f"/api/v1/showrooms/corner/products/{products['stripes']}/enrollment"
     assert client.post(elsewhere, files=photos, headers={"X-CSRF-Token": csrf}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("single_at", "shortlist_at", "shown"),
+    [(0.0, 1.01, "best-match"), (1.01, 0.0, "shortlist"), (1.01, 1.01, "not-found")],
+)
+def test_the_photo_page_shows_what_the_first_screen_says(
+    shop: tuple[TestClient, Installation, dict[str, str]],
+    single_at: float,
+    shortlist_at: float,
+    shown: str,
+) -> None:
+    """One product when sure; "could it be one of these?" when the list likely holds it; else
+    "not recognised" with similar products."""
+    from vitrine.search.pipeline import PipelineConfig
+    from vitrine.search.service import SearchEngine
+
+    _, installation, products = shop
+    config = PipelineConfig(not_found_threshold=single_at, shortlist_threshold=shortlist_at)
+    engine = SearchEngine(
+        index_dir=installation.settings.index_dir, media=installation.media, config=config
+    )
+    with installation.session_factory() as session:
+        engine.sync(db_session=session)
+    with TestClient(create_app(installation, search_engine=engine)) as client:
+        page = client.post(
+            "/s/corner/photo",
+            files={"image": ("p.png", _cropped("bottle"), "image/png")},
+            data={"csrf_token": csrf_of(client, "/s/corner")},
+        )
+    assert page.status_code == 200
+    assert f'data-testid="{shown}"' in page.text
+    for other in {"best-match", "shortlist", "not-found"} - {shown}:
+        assert f'data-testid="{other}"' not in page.text
+    if shown != "not-found":
+        assert "Bottle" in page.text
+    assert products["bottle"] in page.text

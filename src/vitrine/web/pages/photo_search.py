@@ -14,6 +14,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from vitrine.catalog import service as catalog
+from vitrine.search.confidence import SHORTLIST_SIZE
 from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
@@ -81,6 +82,7 @@ def _answer_page(
         search_id=str(detail["photo_key"]),
         product_ids=[m.product_id for m in answer.results],
         not_found=answer.not_found,
+        screen=answer.first_screen,
     )
     secret = get_installation(request).settings.secret_key
     return RedirectResponse(f"/s/{showroom.slug}/match/{match.signed(secret)}", status_code=303)
@@ -161,9 +163,10 @@ class MatchedPhoto:
     search_id: str
     product_ids: list[str]
     not_found: bool
+    screen: str = "single"  # the first screen: single, shortlist or not_found
 
     def signed(self, secret_key: str) -> str:
-        data = {"s": self.search_id, "p": self.product_ids, "n": self.not_found}
+        data = {"s": self.search_id, "p": self.product_ids, "n": self.not_found, "f": self.screen}
         return _serializer(secret_key).dumps(data)
 
     @classmethod
@@ -172,7 +175,9 @@ class MatchedPhoto:
             data = _serializer(secret_key).loads(token, max_age=MATCH_MAX_AGE)
         except BadData:
             return None
-        return cls(str(data["s"]), [str(p) for p in data["p"]][:10], bool(data["n"]))
+        not_found = bool(data["n"])
+        screen = str(data.get("f") or ("not_found" if not_found else "single"))
+        return cls(str(data["s"]), [str(p) for p in data["p"]][:10], not_found, screen)
 
 
 MATCH_MAX_AGE = 7 * 24 * 3600
@@ -204,6 +209,8 @@ def match_page(
     reads = [product_read(p, shopper.language) for p in products if p is not None]
     if wrong:
         best, others = None, [read for read in reads if read.id != wrong]
+    elif match.screen == "shortlist":  # "is it one of these?": the likely products, no verdict
+        best, others = None, reads[:SHORTLIST_SIZE]
     else:
         best = None if match.not_found or not reads else reads[0]
         others = reads[:3] if match.not_found else reads[1:]  # "not found": show similar
@@ -218,6 +225,7 @@ def match_page(
         "search_id": match.search_id,
         "match_token": token,
         "thanks": bool(wrong),
+        "shortlist": match.screen == "shortlist" and not wrong,
     }
     return render(request, db_session, shopper, "results.html", context)
 
