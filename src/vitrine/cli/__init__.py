@@ -389,6 +389,9 @@ def _run_workers(settings: Settings) -> None:
             port=settings.port,
             workers=settings.workers,
             timeout_graceful_shutdown=5,
+            # The supervisor restarts a worker that misses its ping: on two busy cores a worker
+            # in the middle of searches answers late, and a restart loses what it held.
+            timeout_worker_healthcheck=60,
             log_config=logging_config(settings),
         )
     except OSError as error:
