@@ -40,3 +40,27 @@ def test_pictures_are_indexed_before_serving_and_the_refit_follows(
     assert len(again) == 2  # the removed picture left before serving
     assert later is not None
     later.result(timeout=300)
+
+
+def test_in_store_photos_of_a_taught_demo_join_in_the_background(
+    installation: Installation,
+) -> None:
+    with installation.session_factory() as session, session.begin():
+        image = add_catalog_product(session, installation.media, "P0", encode(draw_product(0)))
+        product_id = image.product_id
+    with installation.session_factory() as session:
+        catalog.add_enrollment_photos(
+            db_session=session,
+            media=installation.media,
+            product_id=product_id,
+            showroom_id=None,  # type: ignore[arg-type]
+            photos=[encode(draw_product(5)), encode(draw_product(6))],
+        )
+        session.commit()
+        rows = catalog.all_product_images(db_session=session)
+    engine = _engine(installation)
+    background = index_now_adapt_later(engine, rows)
+    assert len(engine) == 1  # the catalog picture before serving
+    assert background is not None
+    background.result(timeout=300)
+    assert len(engine) == 3  # then the in-store photos

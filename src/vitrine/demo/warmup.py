@@ -20,9 +20,10 @@ if TYPE_CHECKING:  # the engine is heavy: imported by whoever builds it
 def index_now_adapt_later(
     engine: SearchEngine, rows: Sequence[ImageRow], *, progress: bool = False
 ) -> Future[bool] | None:
-    """Index the pictures the engine lacks now; training views and the adapter in the background.
+    """Index the catalog pictures the engine lacks now; the in-store photos of a taught demo,
+    the training views and the adapter in the background.
 
-    Returns the background refit, or None when everything was ready (a later start).
+    Returns the background work, or None when everything was ready (a later start).
     """
     adapted = engine.adapter is not None
     indexed = {record.image_id for record in engine.index.records()}
@@ -30,9 +31,13 @@ def index_now_adapt_later(
     if stale:
         engine.remove(stale)
     missing = [row for row in rows if row.image_id not in indexed]
-    if missing:
-        engine.add(missing, progress=progress)
+    now = [row for row in missing if row.source == "catalog"]
+    later = [row for row in missing if row.source != "catalog"]
+    if now:
+        engine.add(now, progress=progress)
         engine.save()
+    if later:
+        return engine.index_later(later, rows)
     if missing or stale or not adapted:
         return engine.refit_later(rows)
     return None

@@ -231,8 +231,12 @@ def messages_for(
 
 
 def outbox_backlog(*, db_session: Session) -> int:
-    """Messages waiting to be sent (for the server's metrics)."""
-    waiting = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    """Messages waiting to be sent, dead letters apart (for the server's metrics)."""
+    waiting = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.dead_at.is_(None))
+    )
     return int(db_session.scalar(waiting) or 0)
 
 

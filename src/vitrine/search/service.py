@@ -358,6 +358,21 @@ class SearchEngine:
 
         return self._refits.submit(refit)
 
+    def index_later(
+        self, rows: Sequence[ImageRow], refit_rows: Sequence[ImageRow] = ()
+    ) -> Future[bool]:
+        """``add(rows)`` then ``adapt(refit_rows or rows)`` on the background thread."""
+
+        def index_then_refit() -> bool:
+            try:
+                self.add(rows)
+                return self.adapt(refit_rows or rows)
+            except Exception:
+                log.exception("indexing in the background failed; the index is unchanged")
+                raise
+
+        return self._refits.submit(index_then_refit)
+
     # -- embedding (outside every lock) -------------------------------------------------
 
     def _picture(self, row: ImageRow) -> Image.Image | None:
