@@ -16,12 +16,19 @@ from babel.messages.pofile import read_po
 from vitrine.i18n.translator import LOCALES_DIR, available_languages, translator
 
 REPO = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "t": None,
+    "N_": None,
+    "_text": (2,),  # notifications/messages.py: _text(language, message_id, ...)
+}
 TRANSLATED = ("fr", "zh")
 
 
 def extracted() -> Catalog:
-    """What `pybabel extract -F babel.cfg -k t -k N_` finds, run here on the working tree."""
+    """What `pybabel extract -F babel.cfg -k t -k N_ -k _text:2` finds in the working tree."""
     with open(REPO / "babel.cfg", encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
     catalog = Catalog()

@@ -120,3 +120,19 @@ def test_a_payment_whose_answer_is_lost_answers_202_and_a_retry_settles_it(
         ("placed", "shopper"),
         ("paid", "reconciler"),
     ]
+
+
+def test_an_api_checkout_in_french_gets_its_messages_in_french(client: TestClient) -> None:
+    body = {
+        "cart_id": _cart(client),
+        "idempotency_key": secrets.token_urlsafe(16),
+        "details": DETAILS,
+        "card": CARD,
+        "language": "fr",
+    }
+    response = client.post("/api/v1/checkout", json=body)
+    assert response.status_code == 201
+    page = client.get(f"/orders/{response.json()['tracking_token']}").text
+    assert "Votre commande Vitrine est confirmée" in page
+    body["language"] = "de"
+    assert client.post("/api/v1/checkout", json=body).status_code == 422

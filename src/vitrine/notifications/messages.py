@@ -1,6 +1,6 @@
 """Every message the shop sends, one function per message, each taking the shopper's language.
 
-The texts are English message ids looked up by `_text` (the one place to wrap with gettext);
+The texts are English message ids translated by `_text` through the gettext catalogs;
 `render` builds a message from what the outbox stored: its kind, language and parameters
 (secrets among them unsealed only at send time). Links are made absolute from the public URL.
 """
@@ -11,6 +11,8 @@ import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+from vitrine.i18n.translator import N_, translator
 
 QR_CONTENT_ID = "pickup-qr"
 MASK = "•" * 10  # stands for a secret in previews (the operator's outbox, the order page)
@@ -24,112 +26,10 @@ class Message:
     qr: str | None = None  # what the inline QR image encodes (email: <img src="cid:pickup-qr">)
 
 
-# fr and zh until the gettext catalogs land; missing entries fall back to English.
-_CATALOG: dict[str, dict[str, str]] = {
-    "fr": {
-        "Your Vitrine order is confirmed": "Votre commande Vitrine est confirmée",
-        "Thank you! We have your order:": "Merci ! Nous avons bien reçu votre commande :",
-        "Follow your order: {link}": "Suivez votre commande : {link}",
-        "Your Vitrine order is on its way": "Votre commande Vitrine est en route",
-        "It left our warehouse today.": "Elle a quitté notre entrepôt aujourd'hui.",
-        "Your Vitrine order was delivered": "Votre commande Vitrine a été livrée",
-        "We hope you like it.": "Nous espérons qu'elle vous plaira.",
-        "Your Vitrine order was refunded": "Votre commande Vitrine a été remboursée",
-        "The full amount goes back to your card.": (
-            "Le montant total est recrédité sur votre carte."
-        ),
-        "Your parcel is ready at {site}": "Votre colis est prêt à {site}",
-        "{moved_from} was full, so your parcel went to {site}.": (
-            "{moved_from} était plein : votre colis est allé à {site}."
-        ),
-        "Your parcel is ready at the {site} locker ({address}).": (
-            "Votre colis est prêt à la consigne {site} ({address})."
-        ),
-        "Pickup code: {code}": "Code de retrait : {code}",
-        "Type it on the locker screen or show the QR code. It works once, until {when}; after "
-        "that the parcel goes back to the sender.": (
-            "Tapez-le sur l'écran de la consigne ou montrez le QR code. Il sert une fois, "
-            "jusqu'au {when} ; ensuite le colis retourne à l'expéditeur."
-        ),
-        "Your parcel goes to {site}": "Votre colis va à {site}",
-        "The {from_site} locker is full, so your parcel is being delivered to the {site} locker "
-        "instead ({address}, {km} km away). We will send your pickup code when it is there.": (
-            "La consigne {from_site} est pleine : votre colis est livré à la consigne {site} "
-            "({address}, à {km} km). Nous vous enverrons le code de retrait à son arrivée."
-        ),
-        "Reminder: your parcel at {site}": "Rappel : votre colis à {site}",
-        "Your parcel is still waiting at the {site} locker. Pick it up before {when} with the "
-        "code we sent you; after that it goes back to the sender.": (
-            "Votre colis vous attend toujours à la consigne {site}. Retirez-le avant le {when} "
-            "avec le code envoyé ; ensuite il retourne à l'expéditeur."
-        ),
-        "Your parcel goes back to the sender": "Votre colis retourne à l'expéditeur",
-        "Your parcel was not picked up in time at the {site} locker and goes back to the "
-        "sender. Its pickup code no longer works.": (
-            "Votre colis n'a pas été retiré à temps à la consigne {site} et retourne à "
-            "l'expéditeur. Son code de retrait ne fonctionne plus."
-        ),
-        "Your Vitrine sign-in code": "Votre code de connexion Vitrine",
-        "Your code is {code}. It works once, for {minutes} minutes.": (
-            "Votre code est {code}. Il sert une fois, pendant {minutes} minutes."
-        ),
-        "A test message from Vitrine": "Un message de test de Vitrine",
-        "If you read this, Vitrine can send email.": (
-            "Si vous lisez ceci, Vitrine sait envoyer des e-mails."
-        ),
-    },
-    "zh": {
-        "Your Vitrine order is confirmed": "您的 Vitrine 订单已确认",
-        "Thank you! We have your order:": "谢谢！我们已收到您的订单：",
-        "Follow your order: {link}": "查看订单：{link}",
-        "Your Vitrine order is on its way": "您的 Vitrine 订单已发货",
-        "It left our warehouse today.": "今天已从仓库发出。",
-        "Your Vitrine order was delivered": "您的 Vitrine 订单已送达",
-        "We hope you like it.": "希望您喜欢。",
-        "Your Vitrine order was refunded": "您的 Vitrine 订单已退款",
-        "The full amount goes back to your card.": "全部金额将退回您的银行卡。",
-        "Your parcel is ready at {site}": "您的包裹已到 {site}",
-        "{moved_from} was full, so your parcel went to {site}.": (
-            "{moved_from} 已满，您的包裹已送至 {site}。"
-        ),
-        "Your parcel is ready at the {site} locker ({address}).": (
-            "您的包裹已放入 {site} 自提柜（{address}）。"
-        ),
-        "Pickup code: {code}": "取件码：{code}",
-        "Type it on the locker screen or show the QR code. It works once, until {when}; after "
-        "that the parcel goes back to the sender.": (
-            "请在自提柜屏幕上输入取件码或出示二维码。取件码仅可使用一次，有效期至 {when}；"
-            "逾期包裹将退回寄件人。"
-        ),
-        "Your parcel goes to {site}": "您的包裹将送至 {site}",
-        "The {from_site} locker is full, so your parcel is being delivered to the {site} locker "
-        "instead ({address}, {km} km away). We will send your pickup code when it is there.": (
-            "{from_site} 自提柜已满，您的包裹改送至 {site} 自提柜（{address}，相距 {km} 公里）。"
-            "包裹到达后我们会发送取件码。"
-        ),
-        "Reminder: your parcel at {site}": "提醒：您在 {site} 的包裹",
-        "Your parcel is still waiting at the {site} locker. Pick it up before {when} with the "
-        "code we sent you; after that it goes back to the sender.": (
-            "您的包裹仍在 {site} 自提柜等候。请在 {when} 之前凭取件码取件；逾期将退回寄件人。"
-        ),
-        "Your parcel goes back to the sender": "您的包裹将退回寄件人",
-        "Your parcel was not picked up in time at the {site} locker and goes back to the "
-        "sender. Its pickup code no longer works.": (
-            "您的包裹未在 {site} 自提柜按时取出，将退回寄件人。取件码已失效。"
-        ),
-        "Your Vitrine sign-in code": "您的 Vitrine 登录验证码",
-        "Your code is {code}. It works once, for {minutes} minutes.": (
-            "您的验证码是 {code}，仅可使用一次，{minutes} 分钟内有效。"
-        ),
-        "A test message from Vitrine": "Vitrine 测试消息",
-        "If you read this, Vitrine can send email.": "如果您看到这条消息，Vitrine 可以发送邮件。",
-    },
-}
-
-
 def _text(language: str, message_id: str, **values: object) -> str:
-    """The message in `language` (English if it has no translation), values filled in."""
-    return _CATALOG.get(language, {}).get(message_id, message_id).format(**values)
+    """The message in `language` from the gettext catalogs (English if it has no translation),
+    values filled in. Extraction finds the ids: `pybabel extract ... -k _text:2`."""
+    return translator(language).t(message_id).format(**values)
 
 
 def _when(moment: datetime) -> str:
@@ -166,9 +66,12 @@ def order_confirmed(language: str, *, lines: list[str], link: str | None = None)
 
 
 ORDER_STATE_TEXTS = {
-    "shipped": ("Your Vitrine order is on its way", "It left our warehouse today."),
-    "delivered": ("Your Vitrine order was delivered", "We hope you like it."),
-    "refunded": ("Your Vitrine order was refunded", "The full amount goes back to your card."),
+    "shipped": (N_("Your Vitrine order is on its way"), N_("It left our warehouse today.")),
+    "delivered": (N_("Your Vitrine order was delivered"), N_("We hope you like it.")),
+    "refunded": (
+        N_("Your Vitrine order was refunded"),
+        N_("The full amount goes back to your card."),
+    ),
 }
 
 
@@ -209,7 +112,7 @@ def ready_for_pickup(
         ),
     ]
     if moved_from:
-        moved = "{moved_from} was full, so your parcel went to {site}."
+        moved = N_("{moved_from} was full, so your parcel went to {site}.")
         paragraphs.insert(0, _text(language, moved, moved_from=moved_from, site=site))
     subject = _text(language, "Your parcel is ready at {site}", site=site)
     return _compose(language, subject, paragraphs, link, qr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -65,6 +66,8 @@ class CheckoutWrite(BaseModel):
     idempotency_key: str = Field(min_length=16, max_length=64)
     details: DetailsWrite
     card: CardWrite
+    # The shopper's language: the order's emails and messages are written in it.
+    language: Literal["en", "fr", "zh"] = "en"
 
 
 class CheckoutRead(BaseModel):
@@ -172,6 +175,7 @@ def submit_checkout(body: CheckoutWrite, request: Request) -> JSONResponse:
         card=card,
         details=CheckoutDetails(**body.details.model_dump()),
         idempotency_key=body.idempotency_key,
+        language=body.language,
     )
     try:
         outcome = checkout(desk=checkout_desk(request), request=checkout_request)
