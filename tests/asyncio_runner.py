@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -20,6 +20,24 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     def target() -> None:
         try:
             outcome["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # re-raised in the test thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+def run_in_own_thread(function: Callable[[], T]) -> T:
+    """``function()`` on a thread of its own, with no event loop (it may call ``asyncio.run``)."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function()
         except BaseException as error:  # re-raised in the test thread
             outcome["error"] = error
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.asyncio_runner import run_async
 from vitrine.web.search_gate import SearchBusy, SearchGate
 
 
@@ -22,7 +23,7 @@ def test_the_gate_queues_within_its_limit_and_sheds_beyond_it() -> None:
     async def crowd() -> None:
         await asyncio.gather(*(one_search() for _ in range(7)))
 
-    asyncio.run(crowd())
+    run_async(crowd())
     assert sorted(outcomes) == ["done"] * 4 + ["shed"] * 3
     assert (gate.running, gate.waiting) == (0, 0)
 
@@ -38,4 +39,4 @@ def test_a_search_that_waited_too_long_is_shed() -> None:
             except SearchBusy:
                 return "shed"
 
-    assert asyncio.run(scenario()) == "shed"
+    assert run_async(scenario()) == "shed"
