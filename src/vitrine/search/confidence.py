@@ -98,6 +98,8 @@ def fit_confidence(
 CONFIDENCE_WITH_ADAPTER = ConfidenceModel((2.85, 7.53, -0.43), -2.63)
 
 # The short-list models: probability that the first SHORTLIST_SIZE products hold the right one
-# (``shortlist_cues``), fitted like the models above (``fit_confidence`` with that label).
-SHORTLIST_CONFIDENCE = ConfidenceModel((1.6, 14.6, 0.0), -0.5)
-SHORTLIST_WITH_ADAPTER = ConfidenceModel((2.85, 7.53, 0.0), -1.0)
+# (``shortlist_cues``), fitted like the models above (``fit_confidence`` with that label) by the
+# benchmark on 300 Grocery train photos (``--shots 5 --holdout-products 20``, 2026-12-01): the
+# "+ geometry" stage without the adapter, the final stage (adapter, geometry, multi-crop) with it.
+SHORTLIST_CONFIDENCE = ConfidenceModel((6.67, 5.25, -0.96), -4.42)
+SHORTLIST_WITH_ADAPTER = ConfidenceModel((2.89, 4.53, -0.60), -2.13)
