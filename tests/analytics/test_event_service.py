@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from vitrine.analytics.event_service import DATABASE_REFUSED, QUEUE_FULL, EventRecorder
+from vitrine.analytics.event_service import (
+    DATABASE_REFUSED,
+    LINGER_SECONDS,
+    QUEUE_FULL,
+    EventRecorder,
+)
 from vitrine.analytics.models import DroppedEvents, ShopperEvent
 from vitrine.analytics.service import dropped_events
 from vitrine.db import make_engine, make_session_factory
@@ -42,6 +47,13 @@ def gated(installation: Installation, gate: threading.Event) -> Callable[[], Ses
         return installation.session_factory()
 
     return open_session
+
+
+def _writer_waits_at_the_gate(recorder: EventRecorder) -> None:
+    """Until the writer took what was queued and, its linger over, waits at the gate to store it."""
+    while recorder._queue.qsize():
+        threading.Event().wait(0.01)
+    threading.Event().wait(LINGER_SECONDS + 0.25)
 
 
 def test_a_burst_from_many_threads_with_a_tiny_pool_is_all_written(
@@ -74,8 +86,7 @@ def test_a_full_queue_drops_are_counted_and_stored(installation: Installation) -
     gate = threading.Event()
     recorder = EventRecorder(gated(installation, gate), capacity=3)  # type: ignore[arg-type]
     assert recorder.record("landing", showroom_id="s1")
-    while recorder._queue.qsize():  # the writer took the first event and waits at the gate
-        threading.Event().wait(0.01)
+    _writer_waits_at_the_gate(recorder)  # the writer took the first event and waits at the gate
     accepted = [recorder.record("landing", showroom_id="s1") for _ in range(5)]
     assert accepted == [True, True, True, False, False]
     assert recorder.pending_drops("s1") == 2

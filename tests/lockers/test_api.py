@@ -109,7 +109,9 @@ def test_a_courier_uses_the_order_number_and_site_reference_people_see(
         "deposited",
         api_lockers.site.id,
     )
-    code = code_sent_to(api_lockers.db_session, f"{order_id}@example.com")
+    code = code_sent_to(
+        api_lockers.db_session, f"{order_id}@example.com", api_lockers.policy.secret_key
+    )
     opened = client.post("/api/v1/lockers/sites/les-halles/pickup", json={"code": code})
     assert opened.status_code == 200
     assert client.get("/api/v1/lockers/sites/les-halles").json()["id"] == api_lockers.site.id

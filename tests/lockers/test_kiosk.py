@@ -121,7 +121,7 @@ def test_the_kiosk_answers_at_the_sites_reference_in_the_phones_language(
         order_ref="order-2",
         policy=lockers.policy,
     )
-    code = code_sent_to(lockers.db_session, "order-2@example.com")
+    code = code_sent_to(lockers.db_session, "order-2@example.com", lockers.policy.secret_key)
     url = f"/locker/{lockers.site.ref}"  # "les-halles", as printed on the locker
     french = {"accept-language": "fr-FR,fr;q=0.9"}
     page = client.get(url, headers={**french, "accept": "text/html"})

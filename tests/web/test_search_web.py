@@ -170,6 +170,7 @@ def test_not_this_one_keeps_the_photo_for_the_operator(
         room = showrooms.get_showroom_by_slug(db_session=session, slug="corner")
         assert room is not None
         room_id = room.id
+    assert client.app.state.event_recorder.flush(30)  # type: ignore[attr-defined]
     dashboard = client.get(f"/operator/showrooms/{room_id}/dashboard").text
     assert photo_url in dashboard
 
