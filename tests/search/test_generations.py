@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.search.test_service import _add_product, _cropped, drawn_product
+from tests.search.test_service import _cropped, _engine, drawn_product
+from tests.search.test_service import products as products  # the fixture
 from vitrine.catalog import service as catalog
 from vitrine.installation import Installation
 from vitrine.search import service as service_module
@@ -15,22 +16,6 @@ from vitrine.search.generations import GenerationStore
 from vitrine.search.service import SearchEngine
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def products(installation: Installation) -> dict[str, str]:
-    with installation.session_factory() as session, session.begin():
-        return {
-            kind: _add_product(session, installation, kind.upper(), kind)
-            for kind in ("tin", "bottle", "stripes")
-        }
-
-
-def _engine(installation: Installation) -> SearchEngine:
-    engine = SearchEngine(index_dir=installation.settings.index_dir, media=installation.media)
-    with installation.session_factory() as session:
-        engine.sync(db_session=session)
-    return engine
 
 
 def _enroll(installation: Installation, product_id: str, kind: str) -> list[catalog.ImageRow]:
