@@ -7,9 +7,9 @@ import os
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from vitrine.db import DatabaseUnavailable, check_connection
 from vitrine.installation import Installation
 from vitrine.web import metrics
 
@@ -28,9 +28,9 @@ async def healthz() -> dict[str, str]:
 )
 def readyz(request: Request) -> JSONResponse:
     installation: Installation = request.app.state.installation
-    checks = {"database": _database_answers(installation), "search_index": _search_loaded(request)}
-    ready = all(checks.values())
     engine = request.app.state.search_engine
+    checks = {"database": _database_answers(installation), "search_index": engine is not None}
+    ready = all(checks.values())
     body = {
         "status": "ready" if ready else "not ready",
         "checks": checks,
@@ -42,15 +42,10 @@ def readyz(request: Request) -> JSONResponse:
 
 def _database_answers(installation: Installation) -> bool:
     try:
-        with installation.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+        check_connection(installation.engine)
+    except (DatabaseUnavailable, SQLAlchemyError):
         return False
     return True
-
-
-def _search_loaded(request: Request) -> bool:
-    return request.app.state.search_engine is not None
 
 
 @router.get("/metrics", summary="Prometheus metrics of the server processes and the shop.")
