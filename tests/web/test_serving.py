@@ -96,11 +96,28 @@ def test_searches_past_the_queue_are_shed_at_once_with_retry_after(
         alive = time.perf_counter()
         assert client.get("/healthz").status_code == 200
         healthz_seconds = time.perf_counter() - alive
+        # Refused before the body is read: a body that is not even a form still gets the 503.
+        unread = client.post(
+            "/api/v1/search", content=b"not a form" * 1000, headers={"content-type": "text/plain"}
+        )
+        # The shopper page says it in the shopper's language, without the database.
+        page = client.post(
+            "/s/les-halles/photo", files=photo, headers={"accept-language": "fr-FR,fr;q=0.9"}
+        )
         holder.join(timeout=30)
         text = client.get("/metrics").text
+        gate = client.app.state.search_gate  # type: ignore[attr-defined]
     assert first == [200]
     assert shed.status_code == 503
     assert shed.headers["retry-after"] == "2"
+    assert shed.json() == {"detail": "Too many photo searches right now; try again in a moment."}
     assert shed_seconds < 0.5
     assert healthz_seconds < 0.5  # the busy search does not hold the event loop
+    assert unread.status_code == 503
+    assert page.status_code == 503
+    assert page.headers["retry-after"] == "2"
+    assert "Beaucoup de photos en ce moment" in page.text
+    assert 'href="/s/les-halles"' in page.text
+    assert page.headers["x-frame-options"] == "DENY"  # still behind the security headers
     assert 'vitrine_searches_shed_total{reason="queue_full"}' in text
+    assert (gate.admitted, gate.running, gate.waiting) == (0, 0, 0)

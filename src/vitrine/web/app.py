@@ -43,6 +43,7 @@ from vitrine.web.pages import live_host as live_host_pages
 from vitrine.web.pages import lockers as locker_pages
 from vitrine.web.pages import outbox as outbox_pages
 from vitrine.web.pages.templating import templates
+from vitrine.web.search_gate import SearchShedding
 from vitrine.web.security import ANONYMOUS_COOKIE, LoginRequired
 from vitrine.web.wiring import attach_engines, engines_router, load_search_engine
 
@@ -101,6 +102,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.middleware("http")(_visitor_cookie)
+    app.add_middleware(SearchShedding)  # before the visitor cookie: a shed search costs nothing
     app.middleware("http")(security_headers(installation.settings))
     app.add_middleware(RequestTimer)
     return app

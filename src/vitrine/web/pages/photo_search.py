@@ -22,7 +22,7 @@ from vitrine.showrooms.models import Showroom
 from vitrine.web.dependencies import InstallationDep, SessionDep, get_installation
 from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import product_read
-from vitrine.web.search_gate import SearchBusy
+from vitrine.web.search_gate import SearchBusy, busy_response
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import Shopper, render, shopper_of
 from vitrine.web.uploads import read_limited
@@ -133,18 +133,8 @@ async def photo_search(
                 limit=5,
                 max_bytes=installation.settings.max_upload_bytes,
             )
-    except SearchBusy as busy:
-        busy_page = await run_in_threadpool(
-            _refusal_page,
-            request,
-            db_session,
-            shopper,
-            showroom,
-            shopper.t("So many photos right now: try again in a moment."),
-            503,
-        )
-        busy_page.headers["Retry-After"] = str(busy.retry_after)
-        return busy_page
+    except SearchBusy:  # waited its longest in the queue
+        return busy_response(request.scope, showroom.slug)
     except ImageRejected as rejected:
         refused = shopper.t("This photo could not be read: %(reason)s", reason=rejected.message)
         return await run_in_threadpool(
