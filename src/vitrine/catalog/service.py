@@ -167,7 +167,11 @@ def list_products(*, db_session: Session, limit: int = 500, offset: int = 0) -> 
     return list(
         db_session.scalars(
             select(Product)
-            .options(selectinload(Product.variants), selectinload(Product.images))
+            .options(
+                selectinload(Product.variants),
+                selectinload(Product.images),
+                selectinload(Product.texts),
+            )
             .order_by(Product.category, Product.name)
             .limit(limit)
             .offset(offset)
@@ -199,7 +203,7 @@ def find_products(
     if not words:
         return []
     statement = select(Product).options(
-        selectinload(Product.variants), selectinload(Product.images)
+        selectinload(Product.variants), selectinload(Product.images), selectinload(Product.texts)
     )
     for word in words:
         pattern = f"%{word}%"
