@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from vitrine.lockers.planning.interchange import greedy_open, interchange
-from vitrine.lockers.planning.lagrangian import lagrangian_bound
+from vitrine.lockers.planning.lagrangian import ListRelaxation, SiteCosts, lagrangian_bound
 from vitrine.lockers.planning.lagrangian_tree import solve_by_tree
 from vitrine.lockers.planning.neighbours import lists_from_matrix, nearest_lists
 from vitrine.lockers.planning.pmedian import cost_of, solve_pmedian_exact
@@ -50,11 +50,12 @@ def test_the_bound_never_exceeds_the_optimum_and_fixing_keeps_every_optimal_site
     optimum = cost_of(distance, weight, _mask(optima[0]))
     lists = lists_from_matrix(distance, weight)
     # The optimum itself as the incumbent is the hardest case for fixing: nothing may beat it.
-    found = lagrangian_bound(lists, p, np.zeros(11, bool), upper=optimum, seconds=5)
-    assert found.bound <= optimum + 1e-6
-    for sites in optima:
-        assert not found.closed[list(sites)].any()
-        assert set(np.flatnonzero(found.opened)) <= sites
+    for relaxation in (ListRelaxation(lists), SiteCosts.from_matrix(distance, weight)):
+        found = lagrangian_bound(relaxation, p, np.zeros(11, bool), upper=optimum, seconds=5)
+        assert found.bound <= optimum + 1e-6
+        for sites in optima:
+            assert not found.closed[list(sites)].any()
+            assert set(np.flatnonzero(found.opened)) <= sites
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -65,7 +66,9 @@ def test_a_bound_from_nearest_lists_only_stays_below_the_optimum(seed: int) -> N
     weight, p = np.ones(40), 2
     optimum = cost_of(distance, weight, _mask(_optima_any(distance, weight, p)))
     lists = nearest_lists(demand, weight, cKDTree(sites), 11, k=3)
-    found = lagrangian_bound(lists, p, np.zeros(11, bool), upper=optimum * 1.05, seconds=5)
+    found = lagrangian_bound(
+        ListRelaxation(lists), p, np.zeros(11, bool), upper=optimum * 1.05, seconds=5
+    )
     assert 0 < found.bound <= optimum + 1e-9
 
 
@@ -104,11 +107,11 @@ def test_a_run_stopped_by_its_time_limit_is_not_proven_and_keeps_its_bound() -> 
 def test_the_lagrangian_tree_finds_the_brute_force_optimum_from_a_bad_start(seed: int) -> None:
     distance, weight, p = _instance(seed)
     optimum = cost_of(distance, weight, _mask(_optima(distance, weight, p)[0]))
-    lists = lists_from_matrix(distance, weight)
     worst = max(combinations(range(11), p), key=lambda c: weight @ distance[:, list(c)].min(axis=1))
     start, fixed = _mask(set(worst)), np.zeros(11, bool)
-    u = lagrangian_bound(lists, p, fixed, cost_of(distance, weight, start), seconds=5).multipliers
-    found = solve_by_tree(lists, p, fixed, start, u, seconds=30, integral=True)
+    costs = SiteCosts.from_matrix(distance, weight)
+    u = lagrangian_bound(costs, p, fixed, cost_of(distance, weight, start), seconds=5).multipliers
+    found = solve_by_tree(distance, weight, p, fixed, start, u, seconds=30, integral=True)
     assert found.finished
     assert found.objective == optimum
     assert int(found.is_open.sum()) == p

@@ -25,7 +25,7 @@ from vitrine.lockers.planning.inputs import (
     check_count,
 )
 from vitrine.lockers.planning.interchange import CostLists, greedy_open, interchange
-from vitrine.lockers.planning.lagrangian import lagrangian_bound
+from vitrine.lockers.planning.lagrangian import ListRelaxation, lagrangian_bound
 from vitrine.lockers.planning.neighbours import lists_from_matrix, nearest_lists, radius_lists
 from vitrine.lockers.planning.pmedian import solve_pmedian_exact
 from vitrine.lockers.planning.sparse_pmedian import solve_sparse_pmedian
@@ -150,7 +150,9 @@ def _choose_distance(
     )
     note = "" if found.finished else ", stopped at time limit"
     lists = nearest_lists(d.centres, d.centre_weight, cKDTree(site_xyz), m, NEAREST_K)
-    bound = lagrangian_bound(lists, count, fixed, found.objective, limits.bound_seconds)
+    bound = lagrangian_bound(
+        ListRelaxation(lists), count, fixed, found.objective, limits.bound_seconds
+    )
     method = (
         f"p-median heuristic: {NEAREST_K} nearest candidates per point, greedy + fast"
         f" interchange, {found.swaps} swaps, {found.rounds} distance corrections{note};"

@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csc_matrix
 
-from vitrine.lockers.planning.lagrangian import LagrangianBound, lagrangian_bound
+from vitrine.lockers.planning.interchange import interchange
+from vitrine.lockers.planning.lagrangian import LagrangianBound, SiteCosts, lagrangian_bound
 from vitrine.lockers.planning.lagrangian_tree import solve_by_tree
 from vitrine.lockers.planning.mip import LinearModel, MipSolver, proof_solver
 from vitrine.lockers.planning.neighbours import lists_from_matrix
@@ -29,7 +30,7 @@ BoolArray = NDArray[np.bool_]
 
 LAGRANGIAN_SHARE = 0.25  # of the time limit, at most, for the subgradient before the MIP
 TREE_MAX_P = 12  # up to this p the Lagrangian tree goes first (the MIP's hard case)
-TREE_SHARE = 0.6  # of the time limit, counted from the start, the tree may use
+TREE_SHARE = 0.85  # of the time limit, counted from the start, the tree may use
 
 
 @dataclass(frozen=True)
@@ -252,16 +253,16 @@ def solve_pmedian_exact(
 ) -> ExactResult:
     """Prove (or improve) `start`, a heuristic p-median solution, within `seconds`.
 
-    The Lagrangian bound comes first: it often proves `start` by itself, and otherwise closes
-    the sites no solution as good as `start` can use and opens the ones all such solutions
-    need. The radius MIP, started from `start`, then runs on the sites left. Whatever the time
-    limit stops, the result holds the best solution and the best proven bound.
+    The Lagrangian bound comes first: it often proves `start` by itself (or the local search
+    from its choice of sites, which often beats `start`), and otherwise closes the sites no
+    solution as good as the best one can use and opens the ones all such solutions need. A
+    Lagrangian tree (few medians) or the radius MIP (many) then works on the sites left.
+    Whatever the time limit stops, the result holds the best solution and the best proven bound.
     """
     began = time.perf_counter()
     fixed = np.zeros(distance.shape[1], bool) if fixed is None else fixed
+    start, lag = _lagrangian_start(distance, weight, p, start, fixed, LAGRANGIAN_SHARE * seconds)
     upper = cost_of(distance, weight, start)
-    lists = lists_from_matrix(distance, weight)
-    lag = lagrangian_bound(lists, p, fixed, upper, seconds=min(LAGRANGIAN_SHARE * seconds, 60.0))
     lower = _proven_value(lag.bound, distance, weight)
     if lower >= upper - 1e-6 * max(1.0, abs(upper)) or time.perf_counter() - began >= seconds:
         return ExactResult(
@@ -271,13 +272,47 @@ def solve_pmedian_exact(
     keep = ~lag.closed
     sub_fixed = (fixed | lag.opened)[keep]
     tree = _tree_search(distance[:, keep], weight, p, sub_fixed, start[keep], lag, began, seconds)
-    if isinstance(tree, ExactResult):
+    if tree is not None and tree.optimal:
         return _widen(tree, keep, lower, lag, began)
+    tree_start = start[keep] if tree is None else tree.is_open
     inner = _solve_radius(
-        distance[:, keep], weight, p, tree, sub_fixed,
+        distance[:, keep], weight, p, tree_start, sub_fixed,
         max(seconds - (time.perf_counter() - began), 1.0), solver or proof_solver(),
     )  # fmt: skip
+    if tree is not None:
+        inner = replace(
+            inner, bound=max(inner.bound, tree.bound), solver=f"{tree.solver} + {inner.solver}"
+        )
     return _widen(inner, keep, lower, lag, began)
+
+
+def _lagrangian_start(
+    distance: FloatArray,
+    weight: FloatArray,
+    p: int,
+    start: BoolArray,
+    fixed: BoolArray,
+    seconds: float,
+) -> tuple[BoolArray, LagrangianBound]:
+    """The Lagrangian bound and its fixing, and the better of `start` and a local search from
+    L's choice of sites (Beasley's Lagrangian heuristic); the fixing is redone when it is better."""
+    costs = SiteCosts.from_matrix(distance, weight)
+    upper = cost_of(distance, weight, start)
+    seconds = min(seconds, 60.0)
+    lag = lagrangian_bound(costs, p, fixed, upper, seconds=seconds)
+    if lag.bound >= upper - 1e-6 * max(1.0, abs(upper)) or int(lag.choice.sum()) != p:
+        return start, lag
+    lists = lists_from_matrix(distance, weight)
+    found = interchange(lists, lag.choice, fixed, seconds=seconds / 4)
+    if found.objective >= upper - 1e-9 * max(1.0, abs(upper)):
+        return start, lag
+    again = lagrangian_bound(
+        costs, p, fixed, found.objective, seconds=seconds / 2, start=lag.multipliers
+    )
+    # Both fixings hold: the first kept every solution as good as `start`, a superset.
+    return found.is_open, replace(
+        again, closed=lag.closed | again.closed, opened=lag.opened | again.opened
+    )
 
 
 def _tree_search(
@@ -289,19 +324,20 @@ def _tree_search(
     lag: LagrangianBound,
     began: float,
     seconds: float,
-) -> BoolArray | ExactResult:
-    """Lagrangian branch and bound on the sites left, when p is small: a proof or a better start."""
+) -> ExactResult | None:
+    """Lagrangian branch and bound on the sites left, when p is small: a proof, or the best
+    solution and bound it reached (None when p is too large for it)."""
     if p > TREE_MAX_P:
-        return start
+        return None
     budget = TREE_SHARE * seconds - (time.perf_counter() - began)
-    lists = lists_from_matrix(distance, weight)
     integral = _is_integral(distance, weight)
-    found = solve_by_tree(lists, p, fixed, start, lag.multipliers, max(budget, 0.0), integral)
-    if not found.finished:
-        return found.is_open
+    found = solve_by_tree(
+        distance, weight, p, fixed, start, lag.multipliers, max(budget, 0.0), integral
+    )
+    state = "" if found.finished else ", stopped"
     return ExactResult(
-        found.is_open, found.objective, found.objective, True, 0.0, 0, found.nodes, 0,
-        f"Lagrangian tree ({found.nodes} nodes)",
+        found.is_open, found.objective, _proven_value(found.bound, distance, weight),
+        found.finished, 0.0, 0, 0, 0, f"Lagrangian tree ({found.nodes} nodes{state})",
     )  # fmt: skip
 
 
