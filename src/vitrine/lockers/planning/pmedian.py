@@ -18,11 +18,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csc_matrix
 
-from vitrine.lockers.planning.interchange import interchange
-from vitrine.lockers.planning.lagrangian import LagrangianBound, SiteCosts, lagrangian_bound
+from vitrine.lockers.planning.lagrangian import LagrangianBound
+from vitrine.lockers.planning.lagrangian_heuristic import bound_and_improve
 from vitrine.lockers.planning.lagrangian_tree import solve_by_tree
 from vitrine.lockers.planning.mip import LinearModel, MipSolver, proof_solver
-from vitrine.lockers.planning.neighbours import lists_from_matrix
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -261,7 +260,9 @@ def solve_pmedian_exact(
     """
     began = time.perf_counter()
     fixed = np.zeros(distance.shape[1], bool) if fixed is None else fixed
-    start, lag = _lagrangian_start(distance, weight, p, start, fixed, LAGRANGIAN_SHARE * seconds)
+    start, lag = bound_and_improve(
+        distance, weight, p, start, fixed, min(LAGRANGIAN_SHARE * seconds, 60.0)
+    )
     upper = cost_of(distance, weight, start)
     lower = _proven_value(lag.bound, distance, weight)
     if lower >= upper - 1e-6 * max(1.0, abs(upper)) or time.perf_counter() - began >= seconds:
@@ -284,35 +285,6 @@ def solve_pmedian_exact(
             inner, bound=max(inner.bound, tree.bound), solver=f"{tree.solver} + {inner.solver}"
         )
     return _widen(inner, keep, lower, lag, began)
-
-
-def _lagrangian_start(
-    distance: FloatArray,
-    weight: FloatArray,
-    p: int,
-    start: BoolArray,
-    fixed: BoolArray,
-    seconds: float,
-) -> tuple[BoolArray, LagrangianBound]:
-    """The Lagrangian bound and its fixing, and the better of `start` and a local search from
-    L's choice of sites (Beasley's Lagrangian heuristic); the fixing is redone when it is better."""
-    costs = SiteCosts.from_matrix(distance, weight)
-    upper = cost_of(distance, weight, start)
-    seconds = min(seconds, 60.0)
-    lag = lagrangian_bound(costs, p, fixed, upper, seconds=seconds)
-    if lag.bound >= upper - 1e-6 * max(1.0, abs(upper)) or int(lag.choice.sum()) != p:
-        return start, lag
-    lists = lists_from_matrix(distance, weight)
-    found = interchange(lists, lag.choice, fixed, seconds=seconds / 4)
-    if found.objective >= upper - 1e-9 * max(1.0, abs(upper)):
-        return start, lag
-    again = lagrangian_bound(
-        costs, p, fixed, found.objective, seconds=seconds / 2, start=lag.multipliers
-    )
-    # Both fixings hold: the first kept every solution as good as `start`, a superset.
-    return found.is_open, replace(
-        again, closed=lag.closed | again.closed, opened=lag.opened | again.opened
-    )
 
 
 def _tree_search(
