@@ -6,6 +6,7 @@ PYTHONPATH=src python benchmarks/lockers/bench_orlib.py ../shared/datasets/orlib
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -40,13 +41,14 @@ def main() -> None:
     print(f"# {hardware_line()}")
     print(
         "| instance | n | p | optimum known | ours | lower bound | gap | proven | seconds"
-        " | CPU s | method | textbook MIP | textbook s |"
+        " | CPU s | load | method | textbook MIP | textbook s |"
     )
-    print("| --- " * 13 + "|")
+    print("| --- " * 14 + "|")
     for path in files:
         cpu = time.process_time()
         ours = solve_orlib_pmedian(path, seconds=args.seconds)
         cpu = time.process_time() - cpu
+        load = os.getloadavg()[0]  # the machine is shared: wall seconds depend on it
         known = optima.get(ours.instance)
         book, book_s = "-", "-"
         if args.textbook_seconds > 0:
@@ -56,10 +58,17 @@ def main() -> None:
         print(
             f"| {ours.instance} | {ours.n} | {ours.p} | {'-' if known is None else f'{known:.0f}'}"
             f" | {ours.objective:.0f} | {ours.lower_bound:.0f} | {ours.gap:.4%}"
-            f" | {'yes' if ours.proven else 'no'} | {ours.seconds:.2f} | {cpu:.2f} | {ours.method}"
+            f" | {'yes' if ours.proven else 'no'} | {ours.seconds:.2f} | {cpu:.2f} | {load:.1f}"
+            f" | {ours.method}"
             f" | {book} | {book_s} |",
             flush=True,
         )
+        if known is not None and ours.lower_bound > known + 1e-6:
+            print(
+                f"BOUND ABOVE THE OPTIMUM on {ours.instance}: known {known},"
+                f" bound {ours.lower_bound}",
+                file=sys.stderr,
+            )
         if known is not None and abs(known - ours.objective) > 1e-6:
             print(
                 f"MISMATCH on {ours.instance}: known {known}, ours {ours.objective}",
