@@ -115,3 +115,17 @@ def test_the_lagrangian_tree_finds_the_brute_force_optimum_from_a_bad_start(seed
     assert found.finished
     assert found.objective == optimum
     assert int(found.is_open.sum()) == p
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_an_integral_run_stops_once_its_bound_rounds_up_to_the_incumbent(seed: int) -> None:
+    distance, weight, p = _instance(seed)
+    optimum = cost_of(distance, weight, _mask(_optima(distance, weight, p)[0]))
+    costs = SiteCosts.from_matrix(distance, weight)
+    fixed = np.zeros(11, bool)
+    exact = lagrangian_bound(costs, p, fixed, upper=optimum, seconds=5)
+    rounded = lagrangian_bound(costs, p, fixed, upper=optimum, seconds=5, integral=True)
+    assert rounded.bound <= optimum + 1e-6
+    assert rounded.iterations <= exact.iterations
+    if exact.bound > optimum - 1.0 + 1e-6:  # the bound proves the optimum: so does the early stop
+        assert np.ceil(rounded.bound - 1e-6) == optimum

@@ -181,18 +181,21 @@ def lagrangian_bound(
     seconds: float = 10.0,
     patience: int = 30,
     start: FloatArray | None = None,
+    integral: bool = False,
 ) -> LagrangianBound:
     """Subgradient optimisation of L(u) (step halved after `patience` idle steps).
 
     `upper` is the cost of a known solution: the step size aims at it, and the fixing keeps
     every solution that costs no more than it (so every optimal one). `start` replaces the
-    default first multipliers (to go on from an earlier run).
+    default first multipliers (to go on from an earlier run). With `integral` costs (every
+    solution costs a whole number) the run stops once the bound rounds up to `upper`.
     """
     began = time.perf_counter()
     cap = relaxation.cap
     u = np.minimum(relaxation.start() if start is None else start, cap)
     best_u, best_choice = u, fixed.copy()
     limit = upper + 1e-7 * max(1.0, abs(upper))
+    proven_at = upper - 1.0 + 1e-6 if integral else upper - 1e-9 * max(1.0, abs(upper))
     closed = np.zeros(relaxation.n_sites, dtype=bool)
     opened = np.zeros(relaxation.n_sites, dtype=bool)
     best, step_size, idle, done = -np.inf, 2.0, 0, 0
@@ -210,7 +213,7 @@ def lagrangian_bound(
                 step_size, idle = step_size / 2, 0
         g = relaxation.subgradient(u, step.is_open)
         norm = float(g @ g)
-        if norm == 0 or best >= upper - 1e-9 * max(1.0, abs(upper)):
+        if norm == 0 or best >= proven_at:
             break  # L's solution is feasible (so optimal for it), or the incumbent is proven
         u = np.clip(u + step_size * (upper - step.value) / norm * g, 0.0, cap)
     return LagrangianBound(

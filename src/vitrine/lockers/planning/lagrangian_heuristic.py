@@ -41,8 +41,9 @@ def bound_and_improve(
     """
     costs = SiteCosts.from_matrix(distance, weight)
     upper = float(weight @ distance[:, start].min(axis=1))
-    lag = lagrangian_bound(costs, p, fixed, upper, seconds=seconds)
-    if lag.bound >= upper - 1e-6 * max(1.0, abs(upper)):
+    integral = bool(np.all(distance == np.round(distance)) and np.all(weight == np.round(weight)))
+    lag = lagrangian_bound(costs, p, fixed, upper, seconds=seconds, integral=integral)
+    if lag.bound >= (upper - 1.0 + 1e-6 if integral else upper - 1e-6 * max(1.0, abs(upper))):
         return start, lag
     deadline = time.perf_counter() + HEURISTIC_SHARE * seconds
     keep = ~lag.closed
@@ -60,7 +61,9 @@ def bound_and_improve(
             best_cost = found.objective
     if best_cost >= upper:
         return start, lag
-    again = lagrangian_bound(costs, p, fixed, best_cost, seconds=seconds / 2, start=lag.multipliers)
+    again = lagrangian_bound(
+        costs, p, fixed, best_cost, seconds / 2, start=lag.multipliers, integral=integral
+    )
     # Both fixings hold: the first kept every solution as good as `start`, a superset.
     return best, replace(again, closed=lag.closed | again.closed, opened=lag.opened | again.opened)
 
