@@ -132,7 +132,10 @@ def test_courier_errors_have_clear_statuses(client: TestClient, api_lockers: Loc
     assert (unknown["http"], unknown["detail"]) == (404, "order nope has no locker delivery")
     api_lockers.paid("big")
     too_big = _deposit(client, api_lockers.courier_token, site_id, "big", dimensions_cm=[90, 9, 9])
-    assert too_big["http"] == 422
+    assert (too_big["http"], too_big["detail"]) == (
+        409,
+        "a parcel of (90.0, 9.0, 9.0) cm fits in no compartment",
+    )
     api_lockers.paid("l1", size="L")
     _deposit(client, api_lockers.courier_token, site_id, "l1")
     full = _deposit(client, api_lockers.courier_token, site_id, "big", size="L")
@@ -164,7 +167,8 @@ def test_pickup_errors_have_clear_statuses(client: TestClient, api_lockers: Lock
     assert answered.status_code == 429 and 890 <= int(answered.headers["retry-after"]) <= 900
     assert answered.json()["detail"].startswith("Too many wrong codes from here: try again in")
     assert time.monotonic() - started < 1  # past the cap: answered at once, no wait
-    assert client.post("/api/v1/lockers/sites/nope/pickup", json={"code": "1"}).status_code == 404
+    nowhere = client.post("/api/v1/lockers/sites/nope/pickup", json={"code": "000 000 0000"})
+    assert nowhere.status_code == 404
 
 
 def test_a_slowed_code_waits_without_stalling_other_requests(

@@ -12,12 +12,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from vitrine import __version__
 from vitrine.installation import Installation
 from vitrine.orders.payments import PaymentGateway
 from vitrine.search.service import SearchEngine
-from vitrine.web import probes
+from vitrine.web import openapi, probes
 from vitrine.web.api import catalog as catalog_api
 from vitrine.web.api import live as live_api
 from vitrine.web.api import lockers as lockers_api
@@ -98,6 +99,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_media_route(app, installation)
     _add_docs_route(app)
+    openapi.install(app, installation.settings)
     _add_openapi_alias(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
@@ -149,12 +151,13 @@ def _add_docs_route(app: FastAPI) -> None:
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    headers = getattr(error, "headers", None)
+    if error.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     wants_html = "text/html" in request.headers.get("accept", "")
     if request.url.path.startswith("/api/") or not wants_html:
         return JSONResponse(
-            {"detail": error.detail},
-            status_code=error.status_code,
-            headers=getattr(error, "headers", None),
+            {"detail": error.detail}, status_code=error.status_code, headers=headers
         )
     settings = request.app.state.installation.settings
     language = negotiate(
@@ -173,7 +176,18 @@ async def _http_error(request: Request, error: Exception) -> Response:
             "lang": language,
         },
         status_code=error.status_code,
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _login_required(request: Request, error: Exception) -> Response:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from vitrine.db import DatabaseUnavailable, check_connection
@@ -14,6 +15,13 @@ from vitrine.installation import Installation
 from vitrine.web import metrics
 
 router = APIRouter(tags=["operations"])
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, bool]
+    process: int
+    search_generation: str | None
 
 
 @router.get("/healthz", summary="The process is alive (answers without touching anything).")
@@ -24,7 +32,8 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="The database answers and the search index is loaded (503 until both).",
-    responses={503: {"description": "not ready: the body says what is missing"}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "not ready: `checks` says what is not"}},
 )
 def readyz(request: Request) -> JSONResponse:
     installation: Installation = request.app.state.installation
@@ -48,7 +57,11 @@ def _database_answers(installation: Installation) -> bool:
     return True
 
 
-@router.get("/metrics", summary="Prometheus metrics of the server processes and the shop.")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of the server processes and the shop.",
+    response_class=PlainTextResponse,
+)
 def prometheus_metrics(request: Request) -> Response:
     installation: Installation = request.app.state.installation
     return Response(metrics.render(installation.session_factory), media_type=CONTENT_TYPE_LATEST)

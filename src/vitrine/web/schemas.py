@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Strict
+
+
+def _integral(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Numbers in JSON bodies as JSON Schema reads them: 3.0 is an integer, "3" and true are not
+# numbers (pydantic's lax mode would take both). Query and form fields stay lax: they are text.
+JsonInt = Annotated[int, BeforeValidator(_integral), Strict()]
+JsonFloat = Annotated[float, Strict()]
 
 
 class VariantRead(BaseModel):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyCookie, APIKeyHeader
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from vitrine.accounts.service import get_operator
@@ -25,6 +26,20 @@ DEVICE_COOKIE = "vitrine_device"
 DEVICE_MAX_AGE_SECONDS = 180 * 24 * 3600
 ANONYMOUS_COOKIE = "vitrine_visitor"
 CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+# How the OpenAPI document names what an operator's API call carries (read below, not by these).
+operator_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="OperatorSession",
+    description="The operator's session cookie, set by signing in at /operator/login.",
+    auto_error=False,
+)
+csrf_header = APIKeyHeader(
+    name=CSRF_HEADER,
+    scheme_name="CsrfToken",
+    description="The CSRF token of the operator's session (the pages' `csrf_token` field).",
+    auto_error=False,
+)
 
 
 @dataclass(frozen=True)
@@ -134,12 +149,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def require_operator_api(
     request: Request,
     operator: Annotated[OperatorSession | None, Depends(current_operator)],
+    _cookie: Annotated[str | None, Security(operator_cookie)],
+    csrf_token: Annotated[str | None, Security(csrf_header)],
 ) -> OperatorSession:
     """An operator session; a state-changing call also needs the X-CSRF-Token header."""
     if operator is None:
         raise HTTPException(status_code=401, detail="operator login required")
     if request.method not in SAFE_METHODS:
-        check_csrf(request, request.headers.get("x-csrf-token"))
+        check_csrf(request, csrf_token)
     return operator
 
 

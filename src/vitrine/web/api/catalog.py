@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Query
 from vitrine import __version__
 from vitrine.catalog import service as catalog
 from vitrine.showrooms import service as showrooms
+from vitrine.web.api.responses import refusal
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.presenters import product_read
 from vitrine.web.schemas import Health, ProductPage, ProductRead, ShowroomRead
@@ -24,7 +25,7 @@ def health(db_session: SessionDep) -> Health:
 def list_products(
     db_session: SessionDep,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> ProductPage:
     products = catalog.list_products(db_session=db_session, limit=limit, offset=offset)
     return ProductPage(
@@ -35,7 +36,11 @@ def list_products(
     )
 
 
-@router.get("/products/{product_id}", response_model=ProductRead)
+@router.get(
+    "/products/{product_id}",
+    response_model=ProductRead,
+    responses={404: refusal("no such product")},
+)
 def read_product(product_id: str, db_session: SessionDep) -> ProductRead:
     product = catalog.get_product(db_session=db_session, product_id=product_id)
     if product is None:
@@ -43,7 +48,9 @@ def read_product(product_id: str, db_session: SessionDep) -> ProductRead:
     return product_read(product)
 
 
-@router.get("/showrooms/{slug}", response_model=ShowroomRead)
+@router.get(
+    "/showrooms/{slug}", response_model=ShowroomRead, responses={404: refusal("no such showroom")}
+)
 def read_showroom(slug: str, db_session: SessionDep) -> ShowroomRead:
     showroom = showrooms.get_showroom_by_slug(db_session=db_session, slug=slug)
     if showroom is None:

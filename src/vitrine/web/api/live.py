@@ -5,16 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from vitrine.live import service as live
 from vitrine.live.hub_service import commit_and_announce
 from vitrine.live.models import LiveSession
+from vitrine.web.api.responses import OPERATOR_REFUSALS, refusal
 from vitrine.web.dependencies import SessionDep
 from vitrine.web.security import OperatorApiDep
 from vitrine.web.wiring import live_hub
 
 router = APIRouter(tags=["live"])
+
+
+class PinRead(BaseModel):
+    pin_id: str
+    product_id: str
+    name: str
+    names: dict[str, str] = Field(description="The product's name by language.")
+    variant_label: str
+    image: str
+    price: str
+    price_minor: int
+    currency: str
+    deal: dict[str, object] | None = Field(description="The flash deal on the pin, if any.")
 
 
 class LiveSessionRead(BaseModel):
@@ -26,13 +40,13 @@ class LiveSessionRead(BaseModel):
     recording_url: str
     likes: int
     last_event: int = Field(description="Sequence of the last event: resume the stream after it.")
-    pins: list[dict[str, object]]
+    pins: list[PinRead]
     events_url: str
 
 
 class PinWrite(BaseModel):
     product_id: str = Field(max_length=64)
-    carousel: bool = False
+    carousel: StrictBool = False
 
 
 def _session(db_session: SessionDep, session_id: str) -> LiveSession:
@@ -53,17 +67,29 @@ def _read(db_session: SessionDep, session_live: LiveSession) -> LiveSessionRead:
         recording_url=session_live.recording_url,
         likes=session_live.likes,
         last_event=session_live.last_seq,
-        pins=[card.as_data() for card in cards],
+        pins=[PinRead.model_validate(card.as_data()) for card in cards],
         events_url=f"/live/{session_live.id}/events",
     )
 
 
-@router.get("/live/{session_id}", response_model=LiveSessionRead)
+NO_SESSION = refusal("no such live session")
+
+
+@router.get("/live/{session_id}", response_model=LiveSessionRead, responses={404: NO_SESSION})
 def get_live_session(session_id: str, db_session: SessionDep) -> LiveSessionRead:
     return _read(db_session, _session(db_session, session_id))
 
 
-@router.post("/live/{session_id}/pins", response_model=LiveSessionRead, status_code=201)
+@router.post(
+    "/live/{session_id}/pins",
+    response_model=LiveSessionRead,
+    status_code=201,
+    responses={
+        **OPERATOR_REFUSALS,
+        404: NO_SESSION,
+        409: refusal("the session is not live, no such product, or the carousel is full"),
+    },
+)
 def pin_product(
     session_id: str,
     body: PinWrite,

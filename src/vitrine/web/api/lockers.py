@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,15 +15,14 @@ from sqlalchemy.orm import Session
 
 from vitrine.db import utc_now
 from vitrine.lockers import flows
+from vitrine.lockers import parcel_service as parcels
 from vitrine.lockers import site_service as locker_sites
 from vitrine.lockers.errors import (
     CourierRefused,
     LockerError,
-    NoRoom,
     PickupRefused,
     UnknownParcel,
     UnknownSite,
-    WrongState,
 )
 from vitrine.lockers.models import LockerSite
 from vitrine.lockers.pickup import service as pickup_service
@@ -31,11 +30,22 @@ from vitrine.lockers.pickup.tokens import looks_like_token
 from vitrine.lockers.policy import LockerPolicy, policy_from_settings
 from vitrine.lockers.sizes import UnknownSize
 from vitrine.orders import service as orders
+from vitrine.web.api.responses import (
+    COURIER_REFUSALS,
+    RETRY_AFTER,
+    field_errors,
+    refusal,
+)
 from vitrine.web.dependencies import InstallationDep, SessionDep, get_installation
+from vitrine.web.schemas import JsonFloat
 
 router = APIRouter(prefix="/lockers", tags=["lockers"])
 _T = TypeVar("_T")
-bearer = HTTPBearer(auto_error=False, description="A courier token (`vitrine lockers couriers`)")
+bearer = HTTPBearer(
+    scheme_name="CourierToken",
+    description="A courier token (`vitrine lockers couriers`).",
+    auto_error=False,
+)
 
 
 class SiteRead(BaseModel):
@@ -49,6 +59,9 @@ class SiteRead(BaseModel):
     km: float | None = Field(default=None, description="Distance from the point asked about.")
 
 
+ParcelCm = Annotated[JsonFloat, Field(gt=0, le=1000)]
+
+
 class DepositRequest(BaseModel):
     site_id: str = Field(
         max_length=64,
@@ -58,8 +71,10 @@ class DepositRequest(BaseModel):
         max_length=64,
         description="The order: its 8-character number on the parcel (`2C24EAA6`), or its id.",
     )
-    size: str | None = Field(default=None, description="Compartment size; default: as reserved.")
-    dimensions_cm: tuple[float, float, float] | None = Field(
+    size: str | None = Field(
+        default=None, description="Compartment size (S, M, L ...); default: as reserved."
+    )
+    dimensions_cm: tuple[ParcelCm, ParcelCm, ParcelCm] | None = Field(
         default=None, description="The parcel's outer size; wins over `size`."
     )
 
@@ -78,9 +93,15 @@ class ReturnsRead(BaseModel):
     compartments: list[str] = Field(description="Opened compartments holding expired parcels.")
 
 
+# The QR token of the pickup message (403 if it opens nothing here), or a typed code: 10 digits,
+# spaces, dots and dashes anywhere.
+PICKUP_CODE = r"^(?:[ \t]*VP1-[\s\S]*|[ .\t-]*(?:[0-9][ .\t-]*){10})$"
+
+
 class PickupRequest(BaseModel):
     code: str = Field(
         max_length=100,
+        pattern=PICKUP_CODE,
         description=(
             "The 10-digit pickup code as typed (spaces and dashes ignored), or the QR token "
             "of the pickup message (`VP1-...`), which opens at once."
@@ -117,6 +138,8 @@ def error_response(error: LockerError | UnknownSize) -> JSONResponse:
     """
     headers: dict[str, str] | None = None
     if isinstance(error, PickupRefused):
+        if error.problem == "malformed":
+            return field_errors((("body", "code"), str(error)))
         status = PICKUP_STATUS[error.problem]
         if error.retry_after_seconds:
             headers = {"Retry-After": str(error.retry_after_seconds)}
@@ -124,17 +147,24 @@ def error_response(error: LockerError | UnknownSize) -> JSONResponse:
         status, headers = 401, {"WWW-Authenticate": "Bearer"}
     elif isinstance(error, UnknownSite | UnknownParcel):
         status = 404
-    elif isinstance(error, NoRoom | WrongState):
+    else:  # NoRoom, WrongState, and UnknownSize: a parcel that fits in no compartment
         status = 409
-    else:
-        status = 422
     return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
 
 
-def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
-    if credentials is None:
-        raise CourierRefused("a courier token is required (Authorization: Bearer ...)")
+def courier_token(credentials: BearerDep, db_session: SessionDep) -> str:
+    """The token of a known courier: checked before the request's ids are looked at."""
+    try:
+        if credentials is None:
+            raise CourierRefused("a courier token is required (Authorization: Bearer ...)")
+        parcels.authenticate_courier(db_session=db_session, token=credentials.credentials)
+    except CourierRefused as refused:
+        raise HTTPException(401, str(refused), headers={"WWW-Authenticate": "Bearer"}) from refused
     return credentials.credentials
+
+
+CourierTokenDep = Annotated[str, Depends(courier_token)]
+NO_SITE = refusal("no such locker site")
 
 
 def _site_read(site: LockerSite, free: dict[str, int], km: float | None = None) -> SiteRead:
@@ -168,7 +198,7 @@ def list_sites(
     return [_site_read(site, counts.get(site.id, {})) for site in sites]
 
 
-@router.get("/sites/{site_id}", response_model=SiteRead)
+@router.get("/sites/{site_id}", response_model=SiteRead, responses={404: NO_SITE})
 def read_site(site_id: str, db_session: SessionDep) -> SiteRead | JSONResponse:
     try:
         site = locker_sites.find_site(db_session=db_session, key=site_id)
@@ -182,21 +212,31 @@ def read_site(site_id: str, db_session: SessionDep) -> SiteRead | JSONResponse:
     "/deposits",
     response_model=DepositRead,
     status_code=201,
-    responses={401: {}, 404: {}, 409: {"description": "full with no site nearby, or bad state"}},
+    responses={
+        **COURIER_REFUSALS,
+        404: refusal("no such site, or the order has no locker delivery"),
+        409: refusal(
+            "the order is not paid or its parcel is elsewhere; the parcel fits in no "
+            "compartment; or this site and those nearby are full"
+        ),
+    },
 )
 def deposit(
-    body: DepositRequest, db_session: SessionDep, policy: PolicyDep, credentials: BearerDep
+    body: DepositRequest, db_session: SessionDep, policy: PolicyDep, token: CourierTokenDep
 ) -> DepositRead | JSONResponse:
     """A courier puts a paid order's parcel in the smallest free compartment that fits.
 
     The shopper gets the pickup code. If the site is full the parcel is redirected to the
     nearest site with room within the configured distance (`status: redirected`).
     """
+    sizes = [size.code for size in policy.sizes]
+    if body.size is not None and body.size not in sizes:
+        return field_errors((("body", "size"), f"sizes: {', '.join(sizes)}"))
     try:
         site = locker_sites.find_site(db_session=db_session, key=body.site_id)
         result = flows.deposit(
             db_session=db_session,
-            courier_token=_token(credentials),
+            courier_token=token,
             site_id=site.id,
             order_ref=order_id_of(db_session, body.order_ref),
             size=body.size,
@@ -214,16 +254,18 @@ def deposit(
     )
 
 
-@router.post("/sites/{site_id}/returns", response_model=ReturnsRead, responses={401: {}})
+@router.post(
+    "/sites/{site_id}/returns",
+    response_model=ReturnsRead,
+    responses={**COURIER_REFUSALS, 404: NO_SITE},
+)
 def collect_returns(
-    site_id: str, db_session: SessionDep, credentials: BearerDep
+    site_id: str, db_session: SessionDep, token: CourierTokenDep
 ) -> ReturnsRead | JSONResponse:
     """A courier takes out the parcels that were not picked up in time."""
     try:
         site = locker_sites.find_site(db_session=db_session, key=site_id)
-        opened = flows.collect_returns(
-            db_session=db_session, courier_token=_token(credentials), site_id=site.id
-        )
+        opened = flows.collect_returns(db_session=db_session, courier_token=token, site_id=site.id)
     except LockerError as error:
         return error_response(error)
     return ReturnsRead(compartments=opened)
@@ -233,10 +275,11 @@ def collect_returns(
     "/sites/{site_id}/pickup",
     response_model=PickupRead,
     responses={
-        403: {"description": "wrong code"},
-        409: {"description": "code already used"},
-        410: {"description": "code expired"},
-        429: {"description": "too many attempts (Retry-After)"},
+        403: refusal("wrong code, or a QR token that opens nothing here"),
+        404: NO_SITE,
+        409: refusal("code already used"),
+        410: refusal("code expired"),
+        429: refusal("too many wrong codes: retry after Retry-After seconds", headers=RETRY_AFTER),
     },
 )
 async def pick_up(

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from vitrine.orders import service as orders
 from vitrine.orders.contact import CheckoutDetails, InvalidDetails
 from vitrine.orders.flows import CheckoutRefused, CheckoutRequest, checkout
 from vitrine.orders.payments import CardDetails
 from vitrine.orders.states import PLACED
+from vitrine.web.api.responses import field_errors, refusal
 from vitrine.web.dependencies import SessionDep
+from vitrine.web.schemas import JsonInt
 from vitrine.web.wiring import checkout_desk
 
 router = APIRouter(tags=["orders"])
@@ -40,31 +43,73 @@ class CartRead(BaseModel):
 
 
 class QuantityWrite(BaseModel):
-    quantity: int = Field(ge=-1000, le=1000)
+    quantity: JsonInt = Field(ge=1, le=orders.MAX_QUANTITY_PER_LINE)
 
 
 class CardWrite(BaseModel):
     number: str = Field(max_length=23)
-    expiry_month: int = Field(ge=0, le=12)
-    expiry_year: int = Field(ge=0, le=2200)
+    expiry_month: JsonInt = Field(ge=0, le=12)
+    expiry_year: JsonInt = Field(ge=0, le=2200)
     cvc: str = Field(max_length=4)
 
 
+# The checkout's own rules (orders/contact.py) as patterns, so the document says which details
+# are accepted. Explicit character classes only: `\s`, `\d` and `$` mean different things in
+# Python, JSON Schema (ECMA 262) and pydantic's engine. Each is at least as strict as the rule.
+EMAIL = r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+PHONE = r"^\+?\(?(?:[0-9][ ().-]{0,2}){7,14}[0-9]$"  # 8 to 15 digits
+# A character that no engine counts as a space (so it survives the rules' strip()).
+VISIBLE = (
+    r"[!-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e"
+    r"\u2060-\u2fff\u3001-\ud7ff\ue000-\ufefe\uff00-\ufffd]"
+)
+ADDRESS = rf"{VISIBLE}[\s\S]{{2,}}{VISIBLE}"  # at least 4 characters between the spaces
+FRENCH_POSTCODE = r"^[0-9]{5}$"
+REACHABLE: JsonDict = {
+    "anyOf": [
+        {"required": ["email"], "properties": {"email": {"minLength": 1}}},
+        {"required": ["phone"], "properties": {"phone": {"minLength": 1}}},
+    ]
+}
+
+
 class DetailsWrite(BaseModel):
-    email: str = Field(default="", max_length=254)
-    phone: str = Field(default="", max_length=32)
-    delivery_method: str = Field(max_length=8)
+    """How to reach the shopper: an email address, a phone number, or both."""
+
+    model_config = ConfigDict(json_schema_extra=REACHABLE)
+
+    email: str = Field(default="", max_length=254, pattern=f"^$|{EMAIL}")
+    phone: str = Field(default="", max_length=24, pattern=f"^$|{PHONE}")
     recipient_name: str = Field(default="", max_length=200)
     address_line: str = Field(default="", max_length=300)
     postcode: str = Field(default="", max_length=16)
     city: str = Field(default="", max_length=100)
-    locker_site_id: str = Field(default="", max_length=32)
+    locker_site_id: str = Field(default="", max_length=64)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> DetailsWrite:
+        if not self.email and not self.phone:
+            raise ValueError("give an email address or a phone number")
+        return self
+
+
+class HomeDelivery(DetailsWrite):
+    delivery_method: Literal["home"]
+    recipient_name: str = Field(max_length=200, pattern=VISIBLE)
+    address_line: str = Field(max_length=300, pattern=ADDRESS)
+    postcode: str = Field(max_length=16, pattern=FRENCH_POSTCODE)
+    city: str = Field(max_length=100, pattern=VISIBLE)
+
+
+class LockerDelivery(DetailsWrite):
+    delivery_method: Literal["locker"]
+    locker_site_id: str = Field(max_length=64, pattern=VISIBLE)
 
 
 class CheckoutWrite(BaseModel):
     cart_id: str = Field(max_length=32)
     idempotency_key: str = Field(min_length=16, max_length=64)
-    details: DetailsWrite
+    details: Annotated[HomeDelivery | LockerDelivery, Field(discriminator="delivery_method")]
     card: CardWrite
     # The shopper's language: the order's emails and messages are written in it.
     language: Literal["en", "fr", "zh"] = "en"
@@ -104,6 +149,10 @@ class OrderRead(BaseModel):
     events: list[OrderEventRead]
 
 
+def _answer(description: str) -> dict[str, Any]:
+    return {"model": CheckoutRead, "description": description}
+
+
 def _cart_read(db_session: SessionDep, cart_id: str) -> CartRead:
     cart = orders.get_cart(db_session=db_session, cart_id=cart_id)
     if cart is None:
@@ -122,12 +171,22 @@ def create_cart(db_session: SessionDep) -> CartRead:
     return _cart_read(db_session, cart.id)
 
 
-@router.get("/carts/{cart_id}", response_model=CartRead)
+NO_CART = refusal("no such cart")
+
+
+@router.get("/carts/{cart_id}", response_model=CartRead, responses={404: NO_CART})
 def read_cart(cart_id: str, db_session: SessionDep) -> CartRead:
     return _cart_read(db_session, cart_id)
 
 
-@router.put("/carts/{cart_id}/items/{variant_id}", response_model=CartRead)
+@router.put(
+    "/carts/{cart_id}/items/{variant_id}",
+    response_model=CartRead,
+    responses={
+        404: NO_CART,
+        409: refusal("no such variant, not that many in stock, or another currency"),
+    },
+)
 def set_item(
     cart_id: str, variant_id: str, body: QuantityWrite, db_session: SessionDep
 ) -> CartRead:
@@ -144,7 +203,9 @@ def set_item(
     return _cart_read(db_session, cart_id)
 
 
-@router.delete("/carts/{cart_id}/items/{variant_id}", response_model=CartRead)
+@router.delete(
+    "/carts/{cart_id}/items/{variant_id}", response_model=CartRead, responses={404: NO_CART}
+)
 def remove_item(cart_id: str, variant_id: str, db_session: SessionDep) -> CartRead:
     cart = orders.get_cart(db_session=db_session, cart_id=cart_id)
     if cart is None:
@@ -160,10 +221,11 @@ def remove_item(cart_id: str, variant_id: str, db_session: SessionDep) -> CartRe
     response_model=CheckoutRead,
     status_code=201,
     responses={
-        202: {"description": "payment not confirmed yet: retry the same key later"},
-        402: {"description": "payment declined"},
-        409: {"description": "refused"},
-        422: {"description": "invalid details"},
+        200: _answer("the same idempotency key again: the first checkout's answer, replayed"),
+        201: _answer("placed and paid"),
+        202: _answer("payment not confirmed yet: retry the same key later"),
+        402: _answer("payment declined (`message` says why)"),
+        409: refusal("the cart is empty, something in it ran out, or the locker is full"),
     },
 )
 def submit_checkout(body: CheckoutWrite, request: Request) -> JSONResponse:
@@ -180,7 +242,8 @@ def submit_checkout(body: CheckoutWrite, request: Request) -> JSONResponse:
     try:
         outcome = checkout(desk=checkout_desk(request), request=checkout_request)
     except InvalidDetails as invalid:
-        return JSONResponse({"detail": str(invalid), "problems": invalid.problems}, status_code=422)
+        faults = invalid.problems.items()
+        return field_errors(*((("body", "details", field), why) for field, why in faults))
     except CheckoutRefused as refused:
         return JSONResponse({"detail": str(refused)}, status_code=409)
     # 202: the payment's outcome is not known yet (the gateway did not answer); housekeeping
@@ -204,7 +267,11 @@ def submit_checkout(body: CheckoutWrite, request: Request) -> JSONResponse:
     return JSONResponse(read.model_dump(), status_code=status)
 
 
-@router.get("/orders/{tracking_token}", response_model=OrderRead)
+@router.get(
+    "/orders/{tracking_token}",
+    response_model=OrderRead,
+    responses={404: refusal("no order has this tracking token")},
+)
 def read_order(tracking_token: str, db_session: SessionDep) -> OrderRead:
     order = orders.get_order_by_tracking(db_session=db_session, tracking_token=tracking_token)
     if order is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -13,16 +13,21 @@ from vitrine.search.images import ImageRejected
 from vitrine.search.pipeline import FirstScreen, SearchAnswer
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.enrollment_service import MAX_ENROLLMENT_PHOTOS
+from vitrine.web.api.responses import OPERATOR_REFUSALS, RETRY_AFTER, refusal
 from vitrine.web.dependencies import InstallationDep, SessionDep
 from vitrine.web.enrollment import enroll_from_request
 from vitrine.web.metrics import observe_search
 from vitrine.web.presenters import media_url
 from vitrine.web.search_gate import SearchBusy
-from vitrine.web.security import OperatorApiDep, check_csrf
+from vitrine.web.security import OperatorApiDep
 from vitrine.web.uploads import read_limited, read_limited_file
 from vitrine.web.wiring import search_engine, search_gate
 
 router = APIRouter(tags=["search"])
+
+
+NOT_A_PICTURE = refusal("the file is not a picture we can read (or one too large in pixels)")
+TOO_LARGE = refusal("the file is larger than the upload limit")
 
 
 class SearchResult(BaseModel):
@@ -72,7 +77,7 @@ def _result(
     )
 
 
-def _showroom_scope(db_session: SessionDep, showroom: str | None) -> set[str] | None:
+def _showroom_scope(db_session: SessionDep, showroom: str) -> set[str] | None:
     if not showroom:
         return None
     found = showrooms.get_showroom_by_slug(db_session=db_session, slug=showroom)
@@ -100,10 +105,12 @@ def _response(db_session: SessionDep, answer: SearchAnswer) -> SearchResponse:
     "/search",
     response_model=SearchResponse,
     responses={
-        400: {"description": "not a usable image"},
-        404: {"description": "no such showroom"},
-        413: {"description": "too large"},
-        503: {"description": "too many searches at once: retry after `Retry-After` seconds"},
+        400: NOT_A_PICTURE,
+        404: refusal("no such showroom"),
+        413: TOO_LARGE,
+        503: refusal(
+            "too many searches at once: retry after Retry-After seconds", headers=RETRY_AFTER
+        ),
     },
 )
 async def search(
@@ -112,8 +119,8 @@ async def search(
     installation: InstallationDep,
     image: Annotated[UploadFile, File(description="The shopper's photo (JPEG, PNG, WebP, GIF...)")],
     showroom: Annotated[
-        str | None, Form(description="Showroom slug: search what it displays")
-    ] = None,
+        str, Form(max_length=100, description="Showroom slug: search what it displays")
+    ] = "",
     limit: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> SearchResponse:
     data = await read_limited(image, installation.settings.max_upload_bytes)
@@ -145,6 +152,12 @@ async def search(
     "/showrooms/{slug}/products/{product_id}/enrollment",
     response_model=EnrollmentResponse,
     status_code=201,
+    responses={
+        **OPERATOR_REFUSALS,
+        400: NOT_A_PICTURE,
+        404: refusal("no such showroom, or the product is not on display there"),
+        413: TOO_LARGE,
+    },
 )
 def enroll(
     slug: str,
@@ -153,11 +166,9 @@ def enroll(
     operator: OperatorApiDep,
     db_session: SessionDep,
     installation: InstallationDep,
-    photos: Annotated[list[UploadFile], File()],
-    x_csrf_token: Annotated[str | None, Header()] = None,
+    photos: Annotated[list[UploadFile], File(min_length=1, max_length=MAX_ENROLLMENT_PHOTOS)],
 ) -> EnrollmentResponse:
     """In-store photos of a displayed product; the next search uses them (operator session)."""
-    check_csrf(request, x_csrf_token)
     showroom = showrooms.get_showroom_by_slug(db_session=db_session, slug=slug)
     if showroom is None or product_id not in showrooms.displayed_product_ids(
         db_session=db_session, showroom=showroom
@@ -165,8 +176,6 @@ def enroll(
         raise HTTPException(
             status_code=404, detail="this product is not on display in this showroom"
         )
-    if not 1 <= len(photos) <= MAX_ENROLLMENT_PHOTOS:
-        raise HTTPException(status_code=422, detail=f"send 1 to {MAX_ENROLLMENT_PHOTOS} photos")
     data = [read_limited_file(photo, installation.settings.max_upload_bytes) for photo in photos]
     added = enroll_from_request(request, db_session, showroom, product_id, data)
     counts = catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id)
