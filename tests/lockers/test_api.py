@@ -128,6 +128,8 @@ def test_courier_errors_have_clear_statuses(client: TestClient, api_lockers: Loc
     assert no_token.headers["www-authenticate"] == "Bearer"
     wrong = _deposit(client, "vtc_wrong", site_id, "x")
     assert (wrong["http"], wrong["detail"]) == (401, "unknown courier token")
+    nowhere = _deposit(client, "vtc_wrong", "no-such-site", "x")  # the token first, then the ids
+    assert (nowhere["http"], nowhere["detail"]) == (401, "unknown courier token")
     unknown = _deposit(client, api_lockers.courier_token, site_id, "nope")
     assert (unknown["http"], unknown["detail"]) == (404, "order nope has no locker delivery")
     api_lockers.paid("big")

@@ -75,3 +75,35 @@ def test_the_openapi_document_is_also_at_the_root(client: TestClient) -> None:
     root = client.get("/openapi.json")
     assert root.status_code == 200
     assert root.json() == client.get("/api/v1/openapi.json").json()
+
+
+def test_the_openapi_document_states_refusals_and_credentials(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert paths["/api/v1/carts/{cart_id}"]["get"]["responses"]["404"]["content"] == problem
+    pins = paths["/api/v1/live/{session_id}/pins"]["post"]
+    assert pins["security"] == [{"OperatorSession": [], "CsrfToken": []}]
+    assert {"400", "401", "403", "404", "409", "422"} <= set(pins["responses"])
+    deposit = paths["/api/v1/lockers/deposits"]["post"]
+    assert deposit["security"] == [{"CourierToken": []}]
+    with_body = [
+        operation
+        for methods in paths.values()
+        for operation in methods.values()
+        if "requestBody" in operation
+    ]
+    assert with_body and all("400" in operation["responses"] for operation in with_body)
+
+
+def test_uploads_and_compartment_sizes_follow_the_settings(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    image = schemas["Body_search_api_v1_search_post"]["properties"]["image"]
+    assert (image["minLength"], image["maxLength"]) == (1, 20 * 1024 * 1024)
+    size = schemas["DepositRequest"]["properties"]["size"]["anyOf"][0]
+    assert size["enum"] == ["S", "M", "L"]
+
+
+def test_a_refused_method_names_every_method_of_its_path(client: TestClient) -> None:
+    """Two routes share the path of a cart line (PUT, DELETE): Starlette named only the first."""
+    refused = client.request("OPTIONS", "/api/v1/carts/x/items/y")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "DELETE, PUT")

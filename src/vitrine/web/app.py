@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -152,8 +153,9 @@ def _add_docs_route(app: FastAPI) -> None:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     headers = getattr(error, "headers", None)
-    if error.status_code == 405:
-        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    allowed = _allowed_methods(request) if error.status_code == 405 else []
+    if allowed:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
     wants_html = "text/html" in request.headers.get("accept", "")
     if request.url.path.startswith("/api/") or not wants_html:
         return JSONResponse(
@@ -183,10 +185,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at this path (Starlette names only the first route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+    for route in iter_route_contexts(request.app.router.routes):  # as FastAPI's OpenAPI reads them
+        matches = getattr(route, "matches", None)
+        if matches is not None and matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
     return sorted(methods)
 
 

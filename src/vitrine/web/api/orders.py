@@ -54,14 +54,14 @@ class CardWrite(BaseModel):
 
 
 # The checkout's own rules (orders/contact.py) as patterns, so the document says which details
-# are accepted. Explicit character classes only: `\s`, `\d` and `$` mean different things in
-# Python, JSON Schema (ECMA 262) and pydantic's engine. Each is at least as strict as the rule.
+# are accepted; each is at least as strict as its rule. Explicit character classes: `\s` and `\d`
+# differ between Python, JSON Schema (ECMA 262) and pydantic's engine (`[\s\S]` is anything).
 EMAIL = r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 PHONE = r"^\+?\(?(?:[0-9][ ().-]{0,2}){7,14}[0-9]$"  # 8 to 15 digits
-# A character that no engine counts as a space (so it survives the rules' strip()).
+# A character that no engine counts as a space or a control (so it survives the rules' strip()).
 VISIBLE = (
-    r"[!-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e"
-    r"\u2060-\u2fff\u3001-\ud7ff\ue000-\ufefe\uff00-\ufffd]"
+    r"[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    r"\ufeff\ufffe\uffff]"
 )
 ADDRESS = rf"{VISIBLE}[\s\S]{{2,}}{VISIBLE}"  # at least 4 characters between the spaces
 FRENCH_POSTCODE = r"^[0-9]{5}$"
