@@ -8,8 +8,9 @@ bounded number of examples per operation; courier calls carry a real courier tok
 operator calls a real session cookie with its CSRF header. Each operation's explicit example
 uses those rows, so its documented success is checked too, not only its refusals.
 
-Bigger, by hand (examples per operation, default 12):
-    VITRINE_CONTRACT_EXAMPLES=200 pytest tests/web/test_openapi_contract.py -p no:cacheprovider
+Bigger, by hand (examples per operation, default 12; another seed explores other inputs):
+    VITRINE_CONTRACT_EXAMPLES=200 VITRINE_CONTRACT_SEED=7 \
+        pytest tests/web/test_openapi_contract.py -s -p no:cacheprovider
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from vitrine.web.security import SESSION_COOKIE
 
 # Read at import: the suite's autouse fixture hides VITRINE_* variables from the tests.
 EXAMPLES = int(os.environ.get("VITRINE_CONTRACT_EXAMPLES", "12"))
-SEED = 20_240_612
+SEED = int(os.environ.get("VITRINE_CONTRACT_SEED", "20240612"))
 MAX_UPLOAD = 256 * 1024
 OPERATOR = ("ops@shop.fr", "ops-password-1")
 CARD = {"number": "4242424242424242", "expiry_month": 12, "expiry_year": 2030, "cvc": "123"}

@@ -27,7 +27,8 @@ DEVICE_MAX_AGE_SECONDS = 180 * 24 * 3600
 ANONYMOUS_COOKIE = "vitrine_visitor"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-# How the OpenAPI document names what an operator's API call carries (read below, not by these).
+# What an operator's API call carries, named for the OpenAPI document: the session cookie
+# (current_operator reads it) and the CSRF header.
 operator_cookie = APIKeyCookie(
     name=SESSION_COOKIE,
     scheme_name="OperatorSession",
