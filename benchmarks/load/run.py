@@ -110,10 +110,13 @@ def shopper_on(server: Server, args: argparse.Namespace) -> tuple[dict[str, Any]
     clients = args.clients[0]
     say(
         f"shopper flow: {clients} clients, up to {args.flows} flows or {args.seconds:.0f} s, "
-        f"{'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s)"
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s), "
+        f"think time {args.think_seconds:g} s"
     )
     run = asyncio.run(
-        scenarios.shopper_flows(server.url, catalog, clients, args.flows, args.seconds)
+        scenarios.shopper_flows(
+            server.url, catalog, clients, args.flows, args.seconds, args.think_seconds
+        )
     )
     say(f"  load average during: {load_average()}")
     for line in run.timings.table():
@@ -270,6 +273,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--generated-photos", action="store_true", help="not ../shared")
     parser.add_argument("--side", type=int, default=7000, help="upload PNG side (pixels)")
     parser.add_argument("--seconds", type=float, default=120, help="deadline of a phase")
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=0.0,
+        help="shopper flow: mean time on a page between steps (0: closed loop)",
+    )
     parser.add_argument("--cache-key", default="current", help="SQLite demo cache per code")
     parser.add_argument("--keep-log", type=Path, help="copy the server log there")
     parser.add_argument(

@@ -88,24 +88,40 @@ async def read_catalog(base: str, slug: str) -> Catalog:
     return Catalog(slug, products)
 
 
-async def _shop_once(client: httpx.AsyncClient, catalog: Catalog, timings: Timings) -> bool:
-    """landing -> product -> add to cart -> checkout page -> pay (4242...) -> tracking."""
+async def _shop_once(
+    client: httpx.AsyncClient, catalog: Catalog, timings: Timings, think_seconds: float = 0.0
+) -> bool:
+    """landing -> product -> add to cart -> checkout page -> pay (4242...) -> tracking.
+
+    ``think_seconds``: the mean time a person spends on a page before the next step (uniform
+    between half and one and a half times it; not counted in any request's time). 0 is a
+    closed loop: every client asks again the moment it is answered.
+    """
+
+    async def think() -> None:
+        if think_seconds > 0:
+            await asyncio.sleep(random.uniform(0.5, 1.5) * think_seconds)
+
     client.cookies.clear()
     product_id, variant_id = random.choice(catalog.products)
     if await timings.timed("landing", client.get(f"/s/{catalog.slug}"), (200,)) is None:
         return False
+    await think()
     page = await timings.timed("product", client.get(f"/products/{product_id}"), (200,))
     token = CSRF.search(page.text) if page is not None else None
     if token is None:
         return False
+    await think()
     form = {"variant_id": variant_id, "quantity": "1", "csrf_token": token.group(1)}
     if await timings.timed("add_to_cart", client.post("/cart/lines", data=form), (303,)) is None:
         return False
+    await think()
     checkout = await timings.timed("checkout_page", client.get("/checkout"), (200,))
     key = IDEMPOTENCY.search(checkout.text) if checkout is not None else None
     token = CSRF.search(checkout.text) if checkout is not None else None
     if key is None or token is None:
         return False
+    await think()
     paid = await timings.timed(
         "pay",
         client.post(
@@ -117,6 +133,7 @@ async def _shop_once(client: httpx.AsyncClient, catalog: Catalog, timings: Timin
     location = paid.headers.get("location", "") if paid is not None else ""
     if not location.startswith("/orders/"):
         return False
+    await think()
     return await timings.timed("tracking", client.get(location), (200,)) is not None
 
 
@@ -130,7 +147,12 @@ class ShopperRun:
 
 
 async def shopper_flows(
-    base: str, catalog: Catalog, clients: int, flows: int, deadline_seconds: float
+    base: str,
+    catalog: Catalog,
+    clients: int,
+    flows: int,
+    deadline_seconds: float,
+    think_seconds: float = 0.0,
 ) -> ShopperRun:
     """`clients` shoppers buy one after another until `flows` flows or the deadline."""
     timings = Timings()
@@ -143,7 +165,7 @@ async def shopper_flows(
         async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as client:
             while remaining > 0 and time.perf_counter() - started < deadline_seconds:
                 remaining -= 1
-                if await _shop_once(client, catalog, timings):
+                if await _shop_once(client, catalog, timings, think_seconds):
                     completed += 1
 
     await asyncio.gather(*(shopper() for _ in range(clients)))
