@@ -194,10 +194,20 @@ def search_on(server: Server, args: argparse.Namespace) -> dict[str, Any]:
             f"{max(run.shed_seconds, default=0):.3f} s"
         )
         say(
-            f"      /healthz meanwhile ({len(health)} samples): p50 "
+            f"      /healthz meanwhile, from the crowd's own loop ({len(health)} samples): p50 "
             f"{scenarios.percentile(health, 0.5) * 1000:.0f} ms, p95 "
             f"{scenarios.percentile(health, 0.95) * 1000:.0f} ms, max "
             f"{max(health, default=0) * 1000:.0f} ms; load average {load_average()}"
+        )
+        probe, probe_shed = run.probe_healthz, run.probe_shed
+        say(
+            f"      from a prober process of its own: /healthz ({len(probe)} samples) p50 "
+            f"{scenarios.percentile(probe, 0.5) * 1000:.0f} ms, p95 "
+            f"{scenarios.percentile(probe, 0.95) * 1000:.0f} ms, max "
+            f"{max(probe, default=0) * 1000:.0f} ms; its 503s ({len(probe_shed)}) p50 "
+            f"{scenarios.percentile(probe_shed, 0.5) * 1000:.0f} ms, p95 "
+            f"{scenarios.percentile(probe_shed, 0.95) * 1000:.0f} ms, max "
+            f"{max(probe_shed, default=0) * 1000:.0f} ms"
         )
         results[str(clients)] = {
             "answered": run.answered,
@@ -206,6 +216,9 @@ def search_on(server: Server, args: argparse.Namespace) -> dict[str, Any]:
             "share_of_ceiling": rate / ceiling,
             "p95": scenarios.percentile(answered, 0.95),
             "healthz_max": max(health, default=0),
+            "probe_healthz_p95": scenarios.percentile(probe, 0.95),
+            "probe_shed_p50": scenarios.percentile(probe_shed, 0.5),
+            "probe_shed_p95": scenarios.percentile(probe_shed, 0.95),
         }
     results["cpu_per_search"] = cpu
     return results

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import random
 import re
+import shutil
+import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from benchmarks.load.server import Server
@@ -208,6 +213,8 @@ class SearchRun:
     shed_seconds: list[float]
     seconds: float
     healthz: list[float]
+    probe_healthz: list[float] = field(default_factory=list)  # from a process of its own
+    probe_shed: list[float] = field(default_factory=list)
 
 
 async def _photo_form(client: httpx.AsyncClient, slug: str) -> str:
@@ -236,13 +243,30 @@ async def sample_healthz(base: str, stop: asyncio.Event, every: float = 0.1) -> 
 async def photo_searches(
     base: str, slug: str, photos: list[bytes], clients: int, count: int, deadline_seconds: float
 ) -> SearchRun:
-    """`clients` shoppers search photos (page /s/{slug}/photo) until `count` or the deadline."""
+    """`clients` shoppers search photos (page /s/{slug}/photo) until `count` or the deadline.
+
+    Meanwhile /healthz is sampled twice: from this process's loop (late by itself when it
+    drives 32 clients) and from `prober.py` in a process of its own, which also sends one more
+    shopper's photo searches and times the 503s it gets: the server's answer times.
+    """
     timings = Timings()
     shed_seconds: list[float] = []
     remaining = count
     started = time.perf_counter()
     stop = asyncio.Event()
     health = asyncio.create_task(sample_healthz(base, stop))
+    probe_photo = Path(tempfile.mkdtemp()) / "probe.jpg"
+    probe_photo.write_bytes(photos[0])
+    prober = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("prober.py")),
+        base,
+        str(deadline_seconds),
+        slug,
+        str(probe_photo),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
 
     async def shopper(number: int) -> None:
         nonlocal remaining
@@ -269,8 +293,20 @@ async def photo_searches(
     elapsed = time.perf_counter() - started
     stop.set()
     healthz = await health
+    probed, _ = await prober.communicate(b"")  # its standard input closes: it stops
+    seen = json.loads(probed.decode().strip().splitlines()[-1])
+    shutil.rmtree(probe_photo.parent, ignore_errors=True)
     answered = timings.statuses[("photo_search", 200)]
-    return SearchRun(timings, answered, len(shed_seconds), shed_seconds, elapsed, healthz)
+    return SearchRun(
+        timings,
+        answered,
+        len(shed_seconds),
+        shed_seconds,
+        elapsed,
+        healthz,
+        probe_healthz=seen["healthz"],
+        probe_shed=seen["shed"],
+    )
 
 
 async def cpu_per_search(server: Server, slug: str, photos: list[bytes], count: int) -> float:

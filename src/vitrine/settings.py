@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     search_wait_seconds: float = Field(
         default=8.0, gt=0, le=60, description="Longest wait in the queue before a 503."
     )
+    search_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower the CPU priority of search threads is than page threads.",
+    )
     smtp_host: str = Field(default="", description="SMTP relay for email; empty: no email sent.")
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
+
+import pytest
 
 from tests.asyncio_runner import run_async
-from vitrine.web.search_gate import SearchBusy, SearchGate
+from vitrine.web.search_gate import SearchBusy, SearchGate, SearchWorkers
 
 
 def test_the_gate_queues_within_its_limit_and_sheds_beyond_it() -> None:
@@ -40,3 +45,21 @@ def test_a_search_that_waited_too_long_is_shed() -> None:
                 return "shed"
 
     assert run_async(scenario()) == "shed"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice level per thread")
+def test_searches_run_on_threads_of_lower_cpu_priority_than_the_pages() -> None:
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    workers = SearchWorkers(threads=1, nice=5)
+    try:
+        assert workers.call(priority) == min(priority() + 5, 19)
+        assert run_async(workers.run(priority)) == min(priority() + 5, 19)
+    finally:
+        workers.shutdown()
+    same = SearchWorkers(threads=1, nice=0)
+    try:
+        assert same.call(priority) == priority()
+    finally:
+        same.shutdown()

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
@@ -114,7 +113,8 @@ def create_app(
 @asynccontextmanager
 async def _serving_lifespan(app: FastAPI) -> AsyncIterator[None]:
     installation: Installation = app.state.installation
-    engine = await run_in_threadpool(load_search_engine, app)
+    # Loaded on a search thread: the ONNX Runtime threads it starts inherit their priority.
+    engine = await app.state.search_workers.run(load_search_engine, app)
     engine.follow(installation.session_factory)
     try:
         yield

@@ -22,7 +22,7 @@ from vitrine.orders.payments import PaymentGateway
 from vitrine.orders.sandbox_gateway import SandboxGateway
 from vitrine.search.service import SearchEngine
 from vitrine.throttling.counters import Counters, open_counters
-from vitrine.web.search_gate import SearchGate
+from vitrine.web.search_gate import SearchGate, SearchWorkers
 
 _engine_lock = threading.Lock()
 
@@ -51,6 +51,9 @@ def attach_engines(
         queue=settings.search_queue,
         wait_seconds=settings.search_wait_seconds,
     )
+    app.state.search_workers = SearchWorkers(
+        threads=settings.search_concurrency, nice=settings.search_nice
+    )
     app.state.review_photos = ReviewPhotos(settings.review_dir, settings.review_photo_days)
     app.state.event_recorder = EventRecorder(
         installation.session_factory, capacity=settings.analytics_queue_size
@@ -62,6 +65,7 @@ async def _engines_lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     # A clean stop stores the queued analytics events before the process goes.
     await run_in_threadpool(app.state.event_recorder.close)
+    app.state.search_workers.shutdown()
 
 
 # Included by create_app for its lifespan: whatever the app's own lifespan, engines stop cleanly.
@@ -115,6 +119,11 @@ def load_search_engine(app: FastAPI) -> SearchEngine:
                 engine.sync(db_session=session)
             app.state.search_engine = engine
         return engine
+
+
+def search_workers(request: Request) -> SearchWorkers:
+    workers: SearchWorkers = request.app.state.search_workers
+    return workers
 
 
 def search_engine(request: Request) -> SearchEngine:

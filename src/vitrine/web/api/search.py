@@ -21,7 +21,7 @@ from vitrine.web.presenters import media_url
 from vitrine.web.search_gate import SearchBusy
 from vitrine.web.security import OperatorApiDep
 from vitrine.web.uploads import read_limited, read_limited_file
-from vitrine.web.wiring import search_engine, search_gate
+from vitrine.web.wiring import search_engine, search_gate, search_workers
 
 router = APIRouter(tags=["search"])
 
@@ -128,8 +128,9 @@ async def search(
     await run_in_threadpool(db_session.rollback)  # no connection held through the search
     try:
         async with search_gate(request).slot():
-            engine = await run_in_threadpool(search_engine, request)
-            answer = await run_in_threadpool(
+            workers = search_workers(request)
+            engine = await workers.run(search_engine, request)
+            answer = await workers.run(
                 engine.search,
                 data,
                 showroom_product_ids=scope,

@@ -26,7 +26,13 @@ from vitrine.web.search_gate import SearchBusy, busy_response
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import Shopper, render, shopper_of
 from vitrine.web.uploads import read_limited
-from vitrine.web.wiring import event_recorder, review_photos, search_engine, search_gate
+from vitrine.web.wiring import (
+    event_recorder,
+    review_photos,
+    search_engine,
+    search_gate,
+    search_workers,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -125,8 +131,9 @@ async def photo_search(
     data = await read_limited(image, installation.settings.max_upload_bytes)
     try:
         async with search_gate(request).slot():
-            engine = await run_in_threadpool(search_engine, request)
-            answer: SearchAnswer = await run_in_threadpool(
+            workers = search_workers(request)
+            engine = await workers.run(search_engine, request)
+            answer: SearchAnswer = await workers.run(
                 engine.search,
                 data,
                 showroom_product_ids=shown,
