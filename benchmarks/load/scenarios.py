@@ -288,6 +288,9 @@ async def photo_searches(
                 )
                 if response is not None and response.status_code == 503:
                     shed_seconds.append(time.perf_counter() - sent)
+                    # As the page asks ("try again in a moment") and Retry-After says: a
+                    # shopper does not send the same photo again within the millisecond.
+                    await asyncio.sleep(float(response.headers.get("retry-after", "2")))
 
     await asyncio.gather(*(shopper(n) for n in range(clients)))
     elapsed = time.perf_counter() - started

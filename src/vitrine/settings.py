@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         default=8.0, gt=0, le=60, description="Longest wait in the queue before a 503."
     )
     search_nice: int = Field(
-        default=10,
+        default=5,
         ge=0,
         le=19,
         description="How much lower the CPU priority of search threads is than page threads.",
