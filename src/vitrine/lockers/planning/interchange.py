@@ -156,9 +156,11 @@ def _swap_moves(lists: CostLists, is_open: BoolArray, fixed: BoolArray, top: int
     best_close = np.argsort(loss)[:top]
     pair_keys = (best_close[:, None] * m + best_open[None, :]).ravel()
     all_keys = np.union1d(keys, pair_keys)
-    slot = np.searchsorted(keys, all_keys)
-    found = (slot < keys.size) & (keys[np.minimum(slot, keys.size - 1)] == all_keys)
-    pair_extra = np.where(found, extra[np.minimum(slot, max(keys.size - 1, 0))], 0.0)
+    pair_extra = np.zeros(all_keys.size)
+    if keys.size:  # no pair gains anything when no demand point could move (a tiny plan)
+        slot = np.minimum(np.searchsorted(keys, all_keys), keys.size - 1)
+        found = keys[slot] == all_keys
+        pair_extra = np.where(found, extra[slot], 0.0)
     close, open_ = all_keys // m, all_keys % m
     profit = gain[open_] - loss[close] + pair_extra
     keep = np.isfinite(profit) & (profit > 0)
