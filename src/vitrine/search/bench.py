@@ -515,6 +515,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-queries", type=int, default=20)
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--learning-loop",
+        action="store_true",
+        help="shoppers pick their product from the answers, the operator accepts (bench_learning)",
+    )
+    parser.add_argument("--learning-rounds", type=int, default=5)
+    parser.add_argument(
+        "--learning-text", action="store_true", help="shoppers not offered it find it by name"
+    )
+    parser.add_argument("--curve", type=Path, default=None, help="learning loop: draw a PNG")
     args = parser.parse_args(argv)
     if not (args.dataset / f"{args.split}.txt").is_file():
         parser.error(f"{args.dataset} has no {args.split}.txt: no such split")
@@ -535,9 +545,27 @@ def main(argv: list[str] | None = None) -> None:
         latency_queries=args.latency_queries,
         cache_dir=args.cache_dir,
     )
+    if args.learning_loop:
+        _learning_loop(args, options)
+        return
     result = run_search_benchmark(options)
     # --json: one line, last, for scripts; otherwise the report for a person.
     print(json.dumps(result)) if args.json else print_report(result)
+
+
+def _learning_loop(args: Any, options: BenchOptions) -> None:
+    import json
+
+    from vitrine.search import bench_learning
+
+    result = bench_learning.run_learning_loop(
+        options, rounds=args.learning_rounds, by_name=args.learning_text
+    )
+    if args.curve is not None:
+        bench_learning.draw_learning_curve(result, args.curve)
+    bench_learning.print_learning_report(result)
+    if args.json:
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":
