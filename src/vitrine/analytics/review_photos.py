@@ -26,8 +26,12 @@ class ReviewPhotos:
         partial = path.with_name(f".{path.name}.partial")  # unique: the name is random
         partial.write_bytes(jpeg)
         partial.replace(path)  # a crash never leaves a half photo under its key
-        self.forget_older_than(today - timedelta(days=self.retention_days))
+        self.forget_older_than(self.first_kept_day(now))
         return key
+
+    def first_kept_day(self, now: datetime | None = None) -> date:
+        """Photos (and whatever lives no longer than them) of earlier days are deleted."""
+        return (now or datetime.now(UTC)).date() - timedelta(days=self.retention_days)
 
     def path_of(self, key: str) -> Path | None:
         if not KEY_PATTERN.fullmatch(key):

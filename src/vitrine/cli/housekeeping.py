@@ -12,10 +12,12 @@ if TYPE_CHECKING:
 
 @app.command("housekeeping")
 def housekeeping() -> None:
-    """Every periodic job: settle checkouts a crash interrupted, then the lockers' jobs."""
+    """Every periodic job: settle checkouts a crash interrupted, the lockers' jobs, then the
+    shoppers' photos (retention, auto-accepted candidates)."""
     with opened(current_settings()) as installation:
         _reconcile_checkouts(installation)
         _locker_housekeeping(installation)
+        _shopper_photos(installation)
 
 
 @lockers_app.command("housekeeping")
@@ -75,3 +77,22 @@ def _locker_housekeeping(installation: Installation) -> None:
             "channel (set VITRINE_SMTP_HOST for email). They are kept and shown at "
             "/operator/outbox and on the shoppers' order pages.[/]"
         )
+
+
+def _shopper_photos(installation: Installation) -> None:
+    from vitrine.analytics.review_photos import ReviewPhotos
+    from vitrine.showrooms import candidate_service as candidates
+
+    settings = installation.settings
+    photos = ReviewPhotos(settings.review_dir, settings.review_photo_days)
+    first_kept = photos.first_kept_day()
+    days = photos.forget_older_than(first_kept)
+    # No search engine here: the serving processes index what is accepted from the database.
+    teaching = candidates.Teaching(media=installation.media, photos=photos)
+    with installation.session_factory() as session:
+        expired = candidates.forget_expired(db_session=session, first_kept=first_kept)
+        accepted = candidates.accept_confident(db_session=session, teaching=teaching)
+    out.print(
+        f"{days} days of shoppers' photos deleted (kept {settings.review_photo_days} days), "
+        f"{expired} candidate photos expired with them, {accepted} accepted automatically"
+    )

@@ -1,8 +1,10 @@
 """Teaching the search with in-store photos of a displayed product.
 
-One use case for the console page, the API and `vitrine search enroll`: the photos are stored
-(all or none), searchable when it returns, and the shop's adapter is refitted on them (at once,
-or on the engine's background thread so the operator on the floor does not wait).
+One use case for the console page, the API, `vitrine search enroll` and accepted shopper photos
+(candidate_service): the photos are stored (all or none), searchable when it returns, and the
+shop's adapter is refitted on them (at once, or on the engine's background thread so the
+operator on the floor does not wait). Without an engine (a command that serves no search) the
+serving processes index them from the database within 15 s (``SearchEngine.follow``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def enroll_photos(
     *,
     db_session: Session,
     media: MediaStore,
-    engine: SearchEngine,
+    engine: SearchEngine | None,
     showroom: Showroom,
     product_id: str,
     photos: list[bytes],
@@ -62,6 +64,8 @@ def enroll_photos(
             "photo_refused", f"a photo was refused, none was added: {refused}"
         ) from refused
     db_session.commit()
+    if engine is None:
+        return len(rows)
     unreadable = engine.add(rows)  # searchable from now on, in every process within a second
     if refit == "now":
         engine.adapt(rows, progress=progress)

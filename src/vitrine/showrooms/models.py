@@ -1,10 +1,10 @@
-"""Showroom tables: a physical pop-up store and the catalog products on display in it."""
+"""Showroom tables: a physical pop-up store, the products on display, shoppers' candidate photos."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vitrine.db import Base, created_at_column, id_column
@@ -22,6 +22,9 @@ class Showroom(Base):
     closes_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     home_delivery_days: Mapped[str] = mapped_column(String(20), default="3-5", nullable=False)
     locker_delivery_days: Mapped[str] = mapped_column(String(20), default="2", nullable=False)
+    # Shoppers' candidate photos at or above this confidence teach the search without waiting
+    # for the operator; None: the operator decides every one.
+    auto_accept_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -57,4 +60,30 @@ class ShelfTag(Base):
     product_id: Mapped[str] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), index=True, nullable=False
     )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class CandidatePhoto(Base):
+    """A shopper's photo that may teach the search: after their photo search they picked this
+    product (from the answer's list, or by name). Waits for the operator's accept or reject;
+    kept no longer than the photo itself (the review-photo retention)."""
+
+    __tablename__ = "candidate_photos"
+    __table_args__ = (
+        UniqueConstraint("photo_key", name="uq_candidate_photos_photo_key"),
+        CheckConstraint("picked_from IN ('list', 'text')", name="known_pick"),
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence_is_probability"),
+    )
+
+    id: Mapped[str] = id_column()
+    showroom_id: Mapped[str] = mapped_column(
+        ForeignKey("showrooms.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    # The kept photo of the search (analytics.review_photos key: "<day>/<random>.jpg").
+    photo_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    picked_from: Mapped[str] = mapped_column(String(8), nullable=False)
+    confidence: Mapped[float] = mapped_column(Float, nullable=False)
     created_at: Mapped[datetime] = created_at_column()

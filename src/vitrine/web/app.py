@@ -29,6 +29,7 @@ from vitrine.web.i18n import LANGUAGE_COOKIE, negotiate, translator
 from vitrine.web.metrics import RequestTimer
 from vitrine.web.pages import (
     account,
+    candidate_photos,
     cart,
     console,
     dashboard,
@@ -37,6 +38,7 @@ from vitrine.web.pages import (
     operator_account,
     photo_search,
     shop,
+    shopper_picks,
     tracking,
 )
 from vitrine.web.pages import live as live_pages
@@ -87,11 +89,13 @@ def create_app(
     app.include_router(cart.router)
     app.include_router(account.router)
     app.include_router(photo_search.router)
+    app.include_router(shopper_picks.router)
     app.include_router(tracking.router)
     app.include_router(operator.router)
     app.include_router(operator_account.router)
     app.include_router(console.router)
     app.include_router(dashboard.router)
+    app.include_router(candidate_photos.router)
     app.include_router(live_pages.router)
     app.include_router(live_host_pages.router)
     app.include_router(fulfilment.router)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vitrine.analytics.service import confusion_counts
 from vitrine.catalog import service as catalog
+from vitrine.showrooms import candidate_service
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.enrollment_service import MAX_ENROLLMENT_PHOTOS
 from vitrine.showrooms.models import Showroom
@@ -96,6 +97,9 @@ def _showroom_page(
             "displayed": displayed,
             "enrollment": catalog.enrollment_counts(db_session=db_session, showroom_id=showroom.id),
             "confused": confusion_counts(db_session=db_session, showroom_id=showroom.id),
+            "waiting_photos": candidate_service.count_waiting(
+                db_session=db_session, showroom=showroom
+            ),
             "candidates": candidates,
             "query": query,
             "message": message,

@@ -14,7 +14,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from vitrine.catalog import service as catalog
-from vitrine.search.confidence import SHORTLIST_SIZE
+from vitrine.search.first_screen import offered_products
 from vitrine.search.images import ImageRejected, load_image
 from vitrine.search.pipeline import SearchAnswer
 from vitrine.showrooms import service as showrooms
@@ -89,6 +89,7 @@ def _answer_page(
         product_ids=[m.product_id for m in answer.results],
         not_found=answer.not_found,
         screen=answer.first_screen,
+        listed=round(answer.shortlist_confidence, 4),
     )
     secret = get_installation(request).settings.secret_key
     return RedirectResponse(f"/s/{showroom.slug}/match/{match.signed(secret)}", status_code=303)
@@ -161,9 +162,16 @@ class MatchedPhoto:
     product_ids: list[str]
     not_found: bool
     screen: str = "single"  # the first screen: single, shortlist or not_found
+    listed: float = 0.0  # the probability that the first products hold the right one
 
     def signed(self, secret_key: str) -> str:
-        data = {"s": self.search_id, "p": self.product_ids, "n": self.not_found, "f": self.screen}
+        data = {
+            "s": self.search_id,
+            "p": self.product_ids,
+            "n": self.not_found,
+            "f": self.screen,
+            "l": self.listed,
+        }
         return _serializer(secret_key).dumps(data)
 
     @classmethod
@@ -174,7 +182,8 @@ class MatchedPhoto:
             return None
         not_found = bool(data["n"])
         screen = str(data.get("f") or ("not_found" if not_found else "single"))
-        return cls(str(data["s"]), [str(p) for p in data["p"]][:10], not_found, screen)
+        listed = float(data.get("l") or 0.0)
+        return cls(str(data["s"]), [str(p) for p in data["p"]][:10], not_found, screen, listed)
 
 
 MATCH_MAX_AGE = 7 * 24 * 3600
@@ -194,7 +203,8 @@ def match_page(
     wrong: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The answer to a photo: the best match, a short list, or "not found" with similar products.
-    After "Not this one?" (`wrong`), the thanks and the other candidates of the same photo."""
+    After "Not this one?" (`wrong`), the thanks and the other candidates of the same photo.
+    Listed products are picks: tapping one teaches the search (shopper_picks.py)."""
     showroom = showrooms.get_showroom_by_slug(db_session=db_session, slug=slug)
     if showroom is None:
         raise HTTPException(status_code=404, detail="This showroom does not exist.")
@@ -204,13 +214,10 @@ def match_page(
     shopper = shopper_of(request, db_session)
     products = [catalog.get_product(db_session=db_session, product_id=p) for p in match.product_ids]
     reads = [product_read(p, shopper.language) for p in products if p is not None]
-    if wrong:
-        best, others = None, [read for read in reads if read.id != wrong]
-    elif match.screen == "shortlist":  # "is it one of these?": the likely products, no verdict
-        best, others = None, reads[:SHORTLIST_SIZE]
-    else:
-        best = None if match.not_found or not reads else reads[0]
-        others = reads[:3] if match.not_found else reads[1:]  # "not found": show similar
+    # "Is it one of these?": the likely products, no verdict; "not found": similar products.
+    offered = offered_products(match.screen, [read.id for read in reads], wrong=wrong)
+    best = reads[0] if match.screen == "single" and reads and not wrong else None
+    others = [read for read in reads if read.id in offered]
     context = {
         "showroom": showroom,
         "title": shopper.t("Results"),
@@ -223,6 +230,7 @@ def match_page(
         "match_token": token,
         "thanks": bool(wrong),
         "shortlist": match.screen == "shortlist" and not wrong,
+        "picks": True,
     }
     return render(request, db_session, shopper, "results.html", context)
 

@@ -13,9 +13,10 @@ from vitrine.catalog.service import localized
 from vitrine.showrooms import service as showrooms
 from vitrine.showrooms.models import Showroom
 from vitrine.throttling import rules
-from vitrine.web.dependencies import SessionDep
+from vitrine.web.dependencies import SessionDep, get_installation
 from vitrine.web.i18n import LANGUAGE_COOKIE, available_languages
 from vitrine.web.limits import browser_of, client_address, over_limit
+from vitrine.web.pages.photo_search import MatchedPhoto
 from vitrine.web.presenters import product_read
 from vitrine.web.security import check_csrf
 from vitrine.web.shopper import (
@@ -79,7 +80,10 @@ def text_search(
     request: Request,
     db_session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
+    photo: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
+    """Products by name; after a photo search (``photo``: its signed answer) the products found
+    are picks, so the shopper's choice teaches the search (shopper_picks.py)."""
     wait = over_limit(
         request,
         (rules.TEXT_SEARCHES_PER_BROWSER, browser_of(request)),
@@ -112,8 +116,16 @@ def text_search(
             "products": [product_read(p, shopper.language) for p in found],
             "title": shopper.t("Results"),
             "answer": None,
+            **_photo_picks(request, photo),
         },
     )
+
+
+def _photo_picks(request: Request, token: str) -> dict[str, object]:
+    secret = get_installation(request).settings.secret_key
+    if not token or MatchedPhoto.from_signed(secret, token) is None:
+        return {}
+    return {"picks": True, "match_token": token}
 
 
 @router.get("/p/{code}")
