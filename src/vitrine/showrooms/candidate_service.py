@@ -277,8 +277,7 @@ def forget_expired(*, db_session: Session, first_kept: date) -> int:
     """Delete candidates whose photo is older than the retention (photo keys start with their
     ISO day, so they sort by day)."""
     gone = db_session.execute(
-        delete(CandidatePhoto).where(CandidatePhoto.photo_key < f"{first_kept.isoformat()}/"),
-        execution_options={"synchronize_session": False},
+        delete(CandidatePhoto).where(CandidatePhoto.photo_key < f"{first_kept.isoformat()}/")
     )
     db_session.commit()
     return int(gone.rowcount)  # type: ignore[attr-defined]
