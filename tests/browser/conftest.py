@@ -7,11 +7,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from vitrine.demo.loader import load_demo, load_demo_lockers
 from vitrine.installation import Installation, open_installation
@@ -51,8 +53,15 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
     engine = SearchEngine(index_dir=settings.index_dir, media=installation.media)
     with installation.session_factory() as session:
         engine.sync(db_session=session)
+    with serving(create_app(installation, search_engine=engine)) as url:
+        yield LiveShop(url, installation)
+    installation.dispose()
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port of this machine, on a thread: its URL."""
     port = _free_port()
-    app = create_app(installation, search_engine=engine)
     config = uvicorn.Config(app, port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -62,10 +71,11 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveShop(f"http://127.0.0.1:{port}", installation)
-    server.should_exit = True
-    thread.join(timeout=10)
-    installation.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
