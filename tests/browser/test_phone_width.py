@@ -66,6 +66,8 @@ def _shopper_pages(page: Page, url: str, site_ref: str, live_id: str) -> dict[st
     page.get_by_test_id("not-this-one").click()
     expect(page.get_by_test_id("feedback-thanks")).to_be_visible()
     widths["not-this-one"] = _width_of(page, "not-this-one")
+    page.get_by_test_id("pick").first.click()  # "it is this one": a candidate for the operator
+    expect(page.get_by_test_id("add-to-cart")).to_be_visible()
     visit("text-search", "/s/les-halles/find?q=apple")
     visit("text-search-nothing", "/s/les-halles/find?q=bicycle")
     visit("cart-empty", "/cart")
@@ -123,6 +125,16 @@ def _operator_pages(page: Page, live_shop: LiveShop, showroom_id: str, live_id: 
     page.goto(live_shop.url + room)
     page.get_by_role("link", name=re.compile(r"\d+ photos")).first.click()
     widths["operator-enroll"] = _width_of(page, "operator-enroll")
+    page.goto(live_shop.url + room)
+    page.get_by_test_id("candidates-link").click()
+    expect(page.get_by_test_id("candidate").first).to_be_visible()
+    widths["operator-candidates"] = _width_of(page, "operator-candidates")
+    page.goto(f"{live_shop.url}{room}/dashboard")
+    page.get_by_test_id("it-was-this-product").first.click()
+    page.fill('input[name="q"]', "banana")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("label-choices")).to_be_visible()
+    widths["operator-label-photo"] = _width_of(page, "operator-label-photo")
     return widths
 
 

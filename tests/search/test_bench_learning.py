@@ -21,21 +21,22 @@ def _answer(screen: str, ranked: list[str]) -> SearchAnswer:
 
 
 @pytest.mark.parametrize(
-    ("screen", "ranked", "by_name", "picked"),
+    ("screen", "ranked", "picks", "picked"),
     [
-        ("single", ["a", "b"], True, None),  # right alone: the shopper taps the best match
-        ("single", ["b", "a"], False, "list"),  # listed under a wrong best match
-        ("shortlist", ["b", "c", "d", "a", "e"], False, "list"),
-        ("shortlist", ["b", "c", "d", "e", "a"], False, None),  # fifth: not on the page
-        ("shortlist", ["b", "c", "d", "e", "a"], True, "text"),  # found by name after
-        ("not_found", ["b", "c", "a"], False, "list"),  # among the similar products
-        ("not_found", ["b", "c", "d", "a"], False, None),
+        ("single", ["a", "b"], "name", None),  # right alone: the shopper taps the best match
+        ("single", ["a", "b"], "every", "list"),  # the bound: every photo is taught
+        ("single", ["b", "a"], "page", "list"),  # listed under a wrong best match
+        ("shortlist", ["b", "c", "d", "a", "e"], "page", "list"),
+        ("shortlist", ["b", "c", "d", "e", "a"], "page", None),  # fifth: not on the page
+        ("shortlist", ["b", "c", "d", "e", "a"], "name", "text"),  # found by name after
+        ("not_found", ["b", "c", "a"], "page", "list"),  # among the similar products
+        ("not_found", ["b", "c", "d", "a"], "page", None),
     ],
 )
 def test_a_simulated_shopper_picks_what_the_page_offers(
-    screen: str, ranked: list[str], by_name: bool, picked: str | None
+    screen: str, ranked: list[str], picks: str, picked: str | None
 ) -> None:
-    assert shopper_pick(_answer(screen, ranked), "a", by_name=by_name) == picked
+    assert shopper_pick(_answer(screen, ranked), "a", picks=picks) == picked
 
 
 @pytest.mark.slow
@@ -51,7 +52,8 @@ def test_the_learning_loop_reports_each_level_and_draws_its_curve(
             "--learning-loop",
             "--learning-rounds",
             "2",
-            "--learning-text",
+            "--learning-picks",
+            "name",
             "--curve",
             str(curve),
             "--json",

@@ -522,7 +522,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--learning-rounds", type=int, default=5)
     parser.add_argument(
-        "--learning-text", action="store_true", help="shoppers not offered it find it by name"
+        "--learning-picks",
+        default="page",
+        choices=["page", "name", "every"],
+        help="learning loop: picks on the answer page, also by name, or every photo (bound)",
     )
     parser.add_argument("--curve", type=Path, default=None, help="learning loop: draw a PNG")
     args = parser.parse_args(argv)
@@ -559,7 +562,7 @@ def _learning_loop(args: Any, options: BenchOptions) -> None:
     from vitrine.search import bench_learning
 
     result = bench_learning.run_learning_loop(
-        options, rounds=args.learning_rounds, by_name=args.learning_text
+        options, rounds=args.learning_rounds, picks=args.learning_picks
     )
     if args.curve is not None:
         bench_learning.draw_learning_curve(result, args.curve)

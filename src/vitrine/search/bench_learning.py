@@ -1,7 +1,7 @@
 """The learning loop measured: shoppers pick their product from the answer, the operator accepts.
 
     python -m vitrine.search.bench --dataset DIR --split val --shots 5 --learning-loop
-        [--learning-rounds 5] [--learning-text] [--curve benchmarks/search/learning-curve.png]
+        [--learning-rounds 5] [--learning-picks page|name|every] [--curve PNG]
 
 The shop starts as ``bench.py`` builds it: the studio image and ``--shots`` in-store photos
 of each product. Shoppers then photograph the products: the train photos that are not shots,
@@ -10,8 +10,10 @@ photos, its next shoppers search with the shop as it is then, until one of them 
 candidate: a shopper whose answer is the right product alone taps it (nothing to learn); one
 who sees their product among those the page lists (``first_screen.offered_products``: the
 short list, the others under a wrong best match, the similar products of "not found") taps
-it and the photo becomes a candidate; with ``--learning-text`` the others find it by name
-("Not this one?", then the text search) and their photo is a candidate too. The operator
+it and the photo becomes a candidate (``--learning-picks page``, the default); with ``name``
+the others find it by name ("Not this one?", then the text search) and their photo is a
+candidate too; ``every`` enrolls every shopper's photo, even those the search got right alone
+(what the product does not do: the bound of what shoppers' photos can teach). The operator
 accepts every candidate (a simulated shopper never picks a wrong product): the photo joins
 the shop's pictures with its training views and the adapter is refitted, as the service does
 on enrollment. After each round the ``--split`` photos are searched.
@@ -108,15 +110,22 @@ class _Shoppers:
         return queue[position]
 
 
-def shopper_pick(answer: SearchAnswer, product_id: str, *, by_name: bool) -> PickedFrom | None:
+PICKS = {
+    "page": "answer page only",
+    "name": "answer page, then by name",
+    "every": "every photo (bound)",
+}
+
+
+def shopper_pick(answer: SearchAnswer, product_id: str, *, picks: str) -> PickedFrom | None:
     """Where a shopper holding ``product_id`` picks it from, or None (right alone, or not
-    offered and not searched by name)."""
+    offered and not searched by name); ``picks``: one of ``PICKS``."""
     ranked = [match.product_id for match in answer.results]
     if answer.first_screen == "single" and ranked[:1] == [product_id]:
-        return None
+        return "list" if picks == "every" else None
     if product_id in offered_products(answer.first_screen, ranked):
         return "list"
-    return "text" if by_name else None
+    return "text" if picks in ("name", "every") else None
 
 
 def _shopper_queues(
@@ -198,16 +207,16 @@ def _shoppers_round(
     shoppers: _Shoppers,
     accepted: dict[str, list[Accepted]],
     level: int,
-    context: tuple[OnnxEmbedder, BenchOptions, bool],
+    context: tuple[OnnxEmbedder, BenchOptions, str],
 ) -> None:
     """Shoppers of every product short of ``level`` accepted photos search until one picks."""
-    embedder, options, by_name = context
+    embedder, options, picks = context
     for product_id in sorted(shoppers.queues, key=int):
         if len(accepted[product_id]) >= level:
             continue
         while (picture := shoppers.take(product_id)) is not None:
             photo = _shopper_photo(embedder, picture, options)
-            picked = shopper_pick(shop.search(photo.raw, photo.local), product_id, by_name=by_name)
+            picked = shopper_pick(shop.search(photo.raw, photo.local), product_id, picks=picks)
             if picked is not None:
                 views = _views_of(embedder, picture, options)
                 accepted[product_id].append(Accepted(photo, picked, views))
@@ -240,7 +249,7 @@ def _measure(
 
 
 def run_learning_loop(
-    options: BenchOptions, *, rounds: int = 5, by_name: bool = False
+    options: BenchOptions, *, rounds: int = 5, picks: str = "page"
 ) -> dict[str, Any]:
     """Val figures after 0, 1, ... ``rounds`` accepted shopper photos per product."""
     started_cpu, started = time.process_time(), time.perf_counter()
@@ -261,7 +270,7 @@ def run_learning_loop(
     shop = _open_shop(embedder, options, base, base_views, [])
     levels = [_measure(shop, queries, held, 0, []) | {"shopper_searches": 0}]
     for level in range(1, rounds + 1):
-        _shoppers_round(shop, shoppers, accepted, level, (embedder, options, by_name))
+        _shoppers_round(shop, shoppers, accepted, level, (embedder, options, picks))
         every = [a for product_id in sorted(accepted) for a in accepted[product_id]]
         shop = _open_shop(embedder, options, base, base_views, every)
         row = _measure(shop, queries, held, level, every)
@@ -272,7 +281,7 @@ def run_learning_loop(
         "learning_loop": levels,
         "products": len(shoppers.queues),
         "n_queries": len([q for q in query_pictures if q.product_id not in held]),
-        "picks": "short list and text search" if by_name else "answer page only",
+        "picks": PICKS[picks],
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
         "cpu_seconds": round(time.process_time() - started_cpu, 1),
         "wall_seconds": round(time.perf_counter() - started, 1),
