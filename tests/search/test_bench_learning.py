@@ -54,6 +54,8 @@ def test_the_learning_loop_reports_each_level_and_draws_its_curve(
             "2",
             "--learning-picks",
             "name",
+            "--learning-later",
+            "1",
             "--curve",
             str(curve),
             "--json",
@@ -69,6 +71,8 @@ def test_the_learning_loop_reports_each_level_and_draws_its_curve(
             <= after["accepted_photos"]
             <= 4 * after["accepted_per_product"]
         )
-        assert before["shopper_searches"] <= after["shopper_searches"] <= 4 * 4
+        assert before["shopper_searches"] <= after["shopper_searches"] <= 4 * 3
     assert all(0 <= row["recall_at_1"] <= row["recall_at_5"] <= 1 for row in levels)
+    assert result["n_later"] == 4  # the last photo of each product's queue: never picked
+    assert all(0 <= row["later"]["recall_at_1"] <= 1 for row in levels)
     assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -527,6 +527,9 @@ def main(argv: list[str] | None = None) -> None:
         choices=["page", "name", "every"],
         help="learning loop: picks on the answer page, also by name, or every photo (bound)",
     )
+    parser.add_argument(
+        "--learning-later", type=int, default=3, help="train photos per product kept to measure"
+    )
     parser.add_argument("--curve", type=Path, default=None, help="learning loop: draw a PNG")
     args = parser.parse_args(argv)
     if not (args.dataset / f"{args.split}.txt").is_file():
@@ -562,10 +565,13 @@ def _learning_loop(args: Any, options: BenchOptions) -> None:
     from vitrine.search import bench_learning
 
     result = bench_learning.run_learning_loop(
-        options, rounds=args.learning_rounds, picks=args.learning_picks
+        options,
+        rounds=args.learning_rounds,
+        picks=args.learning_picks,
+        later=args.learning_later,
     )
     if args.curve is not None:
-        bench_learning.draw_learning_curve(result, args.curve)
+        bench_learning.draw_learning_curve([result], args.curve)
     bench_learning.print_learning_report(result)
     if args.json:
         print(json.dumps(result))
