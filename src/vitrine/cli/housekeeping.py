@@ -93,6 +93,6 @@ def _shopper_photos(installation: Installation) -> None:
         expired = candidates.forget_expired(db_session=session, first_kept=first_kept)
         accepted = candidates.accept_confident(db_session=session, teaching=teaching)
     out.print(
-        f"{days} days of shoppers' photos deleted (kept {settings.review_photo_days} days), "
+        f"shoppers' photos of {days} past days deleted (kept {settings.review_photo_days} days), "
         f"{expired} candidate photos expired with them, {accepted} accepted automatically"
     )
