@@ -358,16 +358,18 @@ def draw_learning_curve(results: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7.2, 4.6), dpi=120)
+    figure, axes = plt.subplots(figsize=(7.2, 5.4), dpi=120)
     lowest = GOAL_RANK_1
-    for result, marker in zip(results, "osd^v", strict=False):
+    for number, (result, marker) in enumerate(zip(results, "osd^v", strict=False)):
         rows = result["learning_loop"]
         x = [row["accepted_photos"] / result["products"] for row in rows]
         split = [row["recall_at_1"] for row in rows]
-        axes.plot(x, split, f"{marker}-", label=f"{result['options']['split']}, {result['picks']}")
+        style = {"color": f"C{number}", "marker": marker}
+        axes.plot(x, split, "-", label=f"{result['options']['split']}, {result['picks']}", **style)
         later = [row["later"]["recall_at_1"] for row in rows if "later" in row]
         if len(later) == len(rows):
-            axes.plot(x, later, f"{marker}:", alpha=0.6, label=f"later shoppers, {result['picks']}")
+            label = f"later shoppers, {result['picks']}"
+            axes.plot(x, later, ":", alpha=0.7, label=label, markerfacecolor="none", **style)
         lowest = min(lowest, *split, *later)
     axes.axhline(GOAL_RANK_1, color="grey", linewidth=0.8, linestyle="--")
     axes.annotate("goal 0.90", (0, GOAL_RANK_1), textcoords="offset points", xytext=(2, 4))
@@ -377,7 +379,7 @@ def draw_learning_curve(results: list[dict[str, Any]], path: Path) -> None:
     axes.set_title("The shop learns from its shoppers (Grocery, EfficientNet-Lite0)", fontsize=10)
     axes.set_ylim(max(0.0, lowest - 0.05), 1.0)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
