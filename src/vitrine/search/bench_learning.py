@@ -364,7 +364,7 @@ def draw_learning_curve(results: list[dict[str, Any]], path: Path) -> None:
         rows = result["learning_loop"]
         x = [row["accepted_photos"] / result["products"] for row in rows]
         split = [row["recall_at_1"] for row in rows]
-        style = {"color": f"C{number}", "marker": marker}
+        style: dict[str, Any] = {"color": f"C{number}", "marker": marker}
         axes.plot(x, split, "-", label=f"{result['options']['split']}, {result['picks']}", **style)
         later = [row["later"]["recall_at_1"] for row in rows if "later" in row]
         if len(later) == len(rows):
